@@ -1,0 +1,48 @@
+// Assembles the initramfs: the initrd image's packages, busybox applets, the ros bundle, kernel
+// modules, the default config and the preloaded images; packed as a newc cpio compressed with lz4.
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, symlinkSync } from "node:fs";
+import { join } from "node:path";
+import { run } from "../os/exec.ts";
+import type { ImageDef } from "./image-def.ts";
+import { installModules, type Kernel } from "./kernel.ts";
+import type { Deb } from "./apt.ts";
+import { unpack } from "./rootfs.ts";
+
+export interface InitrdInputs {
+  def: ImageDef;
+  debs: Deb[];
+  picked: Deb[];
+  kernel: Kernel;
+  bundle: string;
+  osConfig: string;
+  preload: string;
+}
+
+const APPLET_DIRS = ["bin", "sbin", "usr/bin", "usr/sbin"];
+
+async function linkBusyboxApplets(root: string): Promise<void> {
+  const { stdout } = await run(join(root, "bin/busybox"), ["--list"]);
+  for (const applet of stdout.split("\n").filter(Boolean)) {
+    if (APPLET_DIRS.some((d) => existsSync(join(root, d, applet)))) continue;
+    symlinkSync("busybox", join(root, "bin", applet));
+  }
+}
+
+export async function buildInitrd(x: InitrdInputs, work: string, out: string): Promise<void> {
+  rmSync(work, { recursive: true, force: true });
+  await unpack(x.def, x.debs, x.picked, work);
+  await linkBusyboxApplets(work);
+  mkdirSync(join(work, "usr/lib/ros"), { recursive: true });
+  copyFileSync(x.bundle, join(work, "usr/lib/ros/ros.mjs"));
+  rmSync(join(work, "usr/bin/ros"), { force: true });
+  symlinkSync("../lib/ros/ros.mjs", join(work, "usr/bin/ros"));
+  mkdirSync(join(work, "usr/share/ros"), { recursive: true });
+  copyFileSync(x.osConfig, join(work, "usr/share/ros/os-config.yml"));
+  copyFileSync(x.preload, join(work, "usr/share/ros/images.tar"));
+  await installModules(x.kernel, x.def.modules, work);
+  for (const d of ["proc", "sys", "dev", "run", "tmp", "var/lib", "var/log", "home", "root", "mnt", "media"]) mkdirSync(join(work, d), { recursive: true });
+  // cpio takes the file list on stdin; the kernel wants the legacy lz4 frame format.
+  const list = (await run("find", [".", "-mindepth", "1"], { cwd: work })).stdout;
+  await run("sh", ["-c", `cpio --quiet -o -H newc -R 0:0 | lz4 -l -q -c > '${out}.tmp' && mv '${out}.tmp' '${out}'`], { cwd: work, input: list });
+  if (!readdirSync(work).includes("init")) throw new Error("initrd has no /init");
+}

@@ -1,0 +1,24 @@
+// The image's default config, /usr/share/ros/os-config.yml: os/os-config.yml plus one entry per
+// system service, each taken from system-services/<name>/service.yml.
+import { readFileSync, readdirSync, existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse, stringify } from "yaml";
+import { REPO } from "./cache.ts";
+
+export function osConfigText(version: string): string {
+  const base = (parse(readFileSync(join(REPO, "os/os-config.yml"), "utf8")) ?? {}) as { rancher?: { services?: Record<string, unknown> } };
+  const rancher = (base.rancher ??= {});
+  const services = (rancher.services ??= {});
+  const dir = join(REPO, "system-services");
+  for (const name of readdirSync(dir).sort()) {
+    const file = join(dir, name, "service.yml");
+    if (!existsSync(file)) continue;
+    services[name] = parse(readFileSync(file, "utf8").replaceAll("${VERSION}", version));
+  }
+  return stringify(base);
+}
+
+export function writeOsConfig(version: string, out: string): string {
+  writeFileSync(out, osConfigText(version));
+  return out;
+}

@@ -1,0 +1,108 @@
+// Boots a built Corral in QEMU (TCG: nested KVM hangs on these machines) with a datasource disk
+// made on the fly and SSH forwarded to a local port. Used by `npm start`, the boot tests and bench.
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { run } from "../os/exec.ts";
+
+export const OVMF = "/usr/share/qemu/OVMF.fd";
+
+export type SeedKind = "nocloud" | "configdrive";
+
+/** Writes a datasource disk (ISO 9660) holding `userData` the way NoCloud or a config drive lays it out. */
+export async function makeSeed(dir: string, kind: SeedKind, userData: string, instanceId = "corral-vm"): Promise<string> {
+  const tree = join(dir, `${kind}-tree`);
+  if (kind === "nocloud") {
+    mkdirSync(tree, { recursive: true });
+    writeFileSync(join(tree, "user-data"), userData);
+    writeFileSync(join(tree, "meta-data"), `instance-id: ${instanceId}\n`);
+  } else {
+    mkdirSync(join(tree, "openstack/latest"), { recursive: true });
+    writeFileSync(join(tree, "openstack/latest/user_data"), userData);
+    writeFileSync(join(tree, "openstack/latest/meta_data.json"), JSON.stringify({ uuid: instanceId }));
+  }
+  const out = join(dir, `${kind}.iso`);
+  await run("xorriso", ["-as", "mkisofs", "-quiet", "-V", kind === "nocloud" ? "cidata" : "config-2", "-J", "-r", "-o", out, tree]);
+  return out;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === "object" && addr ? resolve(addr.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+export interface VmOptions {
+  iso: string;
+  seed?: string;
+  sshPort: number;
+  uefi?: boolean;
+  memoryMb?: number;
+  /** "stdio" hands the serial console to the terminal; otherwise it is written to this file. */
+  serial: "stdio" | string;
+}
+
+export function qemuArgs(o: VmOptions): string[] {
+  return [
+    "-accel", "tcg,thread=multi",
+    "-smp", "2",
+    "-m", String(o.memoryMb ?? 2048),
+    ...(o.uefi ? ["-bios", OVMF] : []),
+    "-drive", `file=${o.iso},media=cdrom,readonly=on`,
+    ...(o.seed ? ["-drive", `file=${o.seed},if=virtio,format=raw,readonly=on`] : []),
+    "-netdev", `user,id=n0,hostfwd=tcp:127.0.0.1:${o.sshPort}-:22`,
+    "-device", "virtio-net-pci,netdev=n0",
+    "-boot", "d",
+    "-no-reboot",
+    ...(o.serial === "stdio" ? ["-nographic"] : ["-display", "none", "-monitor", "none", "-serial", `file:${o.serial}`]),
+  ];
+}
+
+export class Vm {
+  readonly process: ChildProcess;
+  readonly started = Date.now();
+  exited?: number | null;
+
+  constructor(readonly opts: VmOptions) {
+    if (opts.uefi && !existsSync(OVMF)) throw new Error(`UEFI boot needs ${OVMF} (apt-get install ovmf)`);
+    if (opts.serial !== "stdio") rmSync(opts.serial, { force: true });
+    this.process = spawn("qemu-system-x86_64", qemuArgs(opts), { stdio: opts.serial === "stdio" ? "inherit" : ["ignore", "ignore", "pipe"] });
+    this.process.on("exit", (code) => (this.exited = code));
+  }
+
+  serialLog(): string {
+    return this.opts.serial !== "stdio" && existsSync(this.opts.serial) ? readFileSync(this.opts.serial, "latin1") : "";
+  }
+
+  /** Waits for the serial console to print a line matching `re`. */
+  async waitForSerial(re: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const m = this.serialLog().match(re);
+      if (m) return m;
+      if (this.exited !== undefined) throw new Error(`QEMU exited (${this.exited}) before ${re}; serial:\n${this.serialLog().slice(-3000)}`);
+      if (Date.now() > until) throw new Error(`no ${re} on the serial console after ${timeoutMs / 1000}s; serial:\n${this.serialLog().slice(-3000)}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+
+  waitForExit(timeoutMs: number): Promise<number | null> {
+    if (this.exited !== undefined) return Promise.resolve(this.exited);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`QEMU still running after ${timeoutMs / 1000}s`)), timeoutMs);
+      this.process.once("exit", (code) => {
+        clearTimeout(timer);
+        resolve(code);
+      });
+    });
+  }
+
+  kill(): void {
+    if (this.exited === undefined) this.process.kill("SIGKILL");
+  }
+}

@@ -1,0 +1,46 @@
+// `ros init`: the boot, stage by stage, run as tini's child (PID 1's only child). It never exits.
+import { mkdirSync } from "node:fs";
+import { log } from "../log.ts";
+import { paths } from "../paths.ts";
+import { loadBootConfig } from "./config.ts";
+import { setHostname } from "./hostname.ts";
+import { loadPreloadedImages } from "./images.ts";
+import { loadModules } from "./modules.ts";
+import { mountFilesystems } from "./mounts.ts";
+import { startNetwork } from "./network.ts";
+import { recoveryShell } from "./recovery.ts";
+import { handleShutdownSignals, type Running } from "./shutdown.ts";
+import { startSystemDocker } from "./system-docker.ts";
+import { startSystemServices } from "../services/start.ts";
+
+async function stage<T>(name: string, fn: () => Promise<T> | T): Promise<T> {
+  const t = Date.now();
+  const result = await fn();
+  log("init", `${name} done (${Date.now() - t} ms)`);
+  return result;
+}
+
+export async function init(): Promise<void> {
+  log("init", "starting");
+  const running: Running = {};
+  handleShutdownSignals(running);
+  process.on("uncaughtException", recoveryShell);
+  // Keeps PID 1's child alive whatever the stages do.
+  setInterval(() => undefined, 1 << 30);
+  try {
+    await stage("mounts", mountFilesystems);
+    await stage("modules", loadModules);
+    const config = await stage("config", loadBootConfig);
+    await stage("hostname", () => log("init", `hostname ${setHostname(config.hostname)}`));
+    await stage("network", startNetwork);
+    mkdirSync(paths.home, { recursive: true });
+    const sd = await stage("system-docker", startSystemDocker);
+    running.docker = sd.docker;
+    running.dockerd = sd.process;
+    await stage("images", () => loadPreloadedImages(sd.docker));
+    await stage("services", () => startSystemServices(sd.docker));
+    log("init", "boot complete");
+  } catch (e) {
+    recoveryShell(e);
+  }
+}

@@ -1,0 +1,56 @@
+// `ros console-init`, the console container's entry: the rancher user with the configured SSH keys,
+// host keys, then sshd and a getty on each console, kept running.
+import { chmodSync, chownSync, existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { readSavedBootConfig } from "../../cloud-config/boot-config.ts";
+import { atomicWrite } from "../../os/atomic-write.ts";
+import { run } from "../../os/exec.ts";
+import { log } from "../../os/log.ts";
+import { paths } from "../../os/paths.ts";
+import { Supervisor } from "./supervise.ts";
+
+export const USER = "rancher";
+const CONSOLES = ["ttyS0", "tty1"];
+
+async function ensureUser(): Promise<{ uid: number; gid: number; home: string }> {
+  const exists = await run("id", ["-u", USER]).then(() => true, () => false);
+  if (!exists) await run("useradd", ["-m", "-U", "-G", "sudo,docker", "-s", "/bin/bash", USER]);
+  // '*': no password can match, yet the account is not locked, so key logins work.
+  await run("usermod", ["-p", "*", USER]);
+  const [uid, gid] = await Promise.all([run("id", ["-u", USER]), run("id", ["-g", USER])]);
+  return { uid: Number(uid.stdout), gid: Number(gid.stdout), home: join(paths.home, USER) };
+}
+
+function writeAuthorizedKeys(user: { uid: number; gid: number; home: string }, keys: string[]): void {
+  const dir = join(user.home, ".ssh");
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+  chownSync(dir, user.uid, user.gid);
+  const file = join(dir, "authorized_keys");
+  atomicWrite(file, keys.map((k) => k.trim()).join("\n") + (keys.length ? "\n" : ""), 0o600);
+  chownSync(file, user.uid, user.gid);
+}
+
+export async function consoleInit(): Promise<void> {
+  const config = readSavedBootConfig();
+  const user = await ensureUser();
+  writeAuthorizedKeys(user, config.ssh_authorized_keys);
+  log("console", `${config.ssh_authorized_keys.length} authorized key(s) for ${USER}`);
+  await run("ssh-keygen", ["-A"]);
+  mkdirSync(paths.sshdRun, { recursive: true, mode: 0o755 });
+
+  const sup = new Supervisor();
+  sup.run("sshd", "/usr/sbin/sshd", ["-D", "-e"]);
+  for (const tty of CONSOLES) {
+    if (!existsSync(join(paths.dev, tty))) continue;
+    const autologin = config.autologin.includes(tty) ? ["--autologin", USER] : [];
+    sup.run(`getty ${tty}`, "/sbin/agetty", [...autologin, "--noclear", "--keep-baud", tty, "115200,38400,9600", "linux"]);
+  }
+  for (const s of ["SIGTERM", "SIGINT"] as const) {
+    process.on(s, () => {
+      sup.stop();
+      setTimeout(() => process.exit(0), 500);
+    });
+  }
+  log("console", "ready");
+}

@@ -1,0 +1,60 @@
+// Boots dist/corral.iso in QEMU (BIOS, then UEFI), logs in over SSH with a key from the datasource
+// disk, checks the host, and powers it off from inside.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, test } from "node:test";
+import { ARTIFACTS } from "../../build/image.ts";
+import { version } from "../../build/bundle.ts";
+import { Vm, freePort, makeSeed, type SeedKind } from "../../build/vm.ts";
+import { offeredAuthMethods, ssh, waitForSsh, type SshTarget } from "./ssh.ts";
+
+const BOOT_BUDGET_MS = 6 * 60_000;
+
+async function bootAndCheck(kind: SeedKind, uefi: boolean, hostname: string): Promise<void> {
+  assert.ok(existsSync(ARTIFACTS.iso), `${ARTIFACTS.iso} is missing: run npm run build:image`);
+  const dir = mkdtempSync(join(tmpdir(), `corral-boot-${kind}-`));
+  const key = join(dir, "id_ed25519");
+  execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key]);
+  const pub = readFileSync(`${key}.pub`, "utf8").trim();
+  const seed = await makeSeed(dir, kind, `#cloud-config\nhostname: ${hostname}\nssh_authorized_keys:\n  - ${pub}\n`);
+  const port = await freePort();
+  const vm = new Vm({ iso: ARTIFACTS.iso, seed, sshPort: port, uefi, serial: join(dir, "serial.log") });
+  after(() => vm.kill());
+  const target: SshTarget = { port, key };
+  try {
+    await waitForSsh(target, BOOT_BUDGET_MS, () => vm.exited === undefined);
+
+    const ver = await ssh(target, "ros --version");
+    assert.equal(ver.code, 0, ver.stderr);
+    assert.equal(ver.stdout.trim(), version());
+
+    assert.equal((await ssh(target, "hostname")).stdout.trim(), hostname);
+
+    const id = await ssh(target, "id");
+    assert.match(id.stdout, /\(sudo\)/, `rancher is not in the sudo group: ${id.stdout}`);
+
+    const ps = await ssh(target, "sudo system-docker ps --format '{{.Names}} {{.Image}}'");
+    assert.equal(ps.code, 0, ps.stderr);
+    assert.match(ps.stdout, /^console corral\/os-console:/m);
+
+    const methods = await offeredAuthMethods(target);
+    assert.deepEqual(methods, ["publickey"], "the server must offer key logins only");
+
+    const wrongKey = join(dir, "other");
+    execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", wrongKey]);
+    assert.notEqual((await ssh({ ...target, key: wrongKey }, "true")).code, 0, "a key not in the cloud-config must be refused");
+
+    await ssh(target, "sudo poweroff");
+    assert.equal(await vm.waitForExit(90_000), 0, "poweroff must end QEMU cleanly");
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n--- serial console (${join(dir, "serial.log")}) ---\n${vm.serialLog().slice(-4000)}`);
+  }
+}
+
+describe("boot", { timeout: 2 * BOOT_BUDGET_MS }, () => {
+  test("BIOS boot with a NoCloud disk: SSH as rancher, ros, hostname, system-docker, poweroff", () => bootAndCheck("nocloud", false, "corral-bios"));
+  test("UEFI boot with a config drive: the same checks", () => bootAndCheck("configdrive", true, "corral-uefi"));
+});
