@@ -91,10 +91,11 @@ export class Vm {
     }
   }
 
-  waitForExit(timeoutMs: number): Promise<number | null> {
+  /** Resolves with QEMU's exit code; without a timeout, waits as long as it runs. */
+  waitForExit(timeoutMs?: number): Promise<number | null> {
     if (this.exited !== undefined) return Promise.resolve(this.exited);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`QEMU still running after ${timeoutMs / 1000}s`)), timeoutMs);
+      const timer = timeoutMs === undefined ? undefined : setTimeout(() => reject(new Error(`QEMU still running after ${timeoutMs / 1000}s`)), timeoutMs);
       this.process.once("exit", (code) => {
         clearTimeout(timer);
         resolve(code);
