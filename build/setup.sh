@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 # The host tools the build and the boot need; the guest's packages are fetched by the build.
 PACKAGES=(qemu-system-x86 qemu-utils grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools ovmf
-  cpio kmod lz4 dosfstools openssh-client ca-certificates)
+  cpio kmod lz4 zstd dosfstools openssh-client ca-certificates)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

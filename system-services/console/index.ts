@@ -11,6 +11,7 @@ import { Supervisor } from "./supervise.ts";
 
 export const USER = "rancher";
 const CONSOLES = ["ttyS0", "tty1"];
+const HOST_KEY = "/etc/ssh/ssh_host_ed25519_key";
 
 async function ensureUser(): Promise<{ uid: number; gid: number; home: string }> {
   const exists = await run("id", ["-u", USER]).then(() => true, () => false);
@@ -36,7 +37,9 @@ export async function consoleInit(): Promise<void> {
   const user = await ensureUser();
   writeAuthorizedKeys(user, config.ssh_authorized_keys);
   log("console", `${config.ssh_authorized_keys.length} authorized key(s) for ${USER}`);
-  await run("ssh-keygen", ["-A"]);
+  // ed25519 only: an RSA host key takes many seconds to generate under emulation, and every
+  // current client speaks ed25519.
+  if (!existsSync(HOST_KEY)) await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", HOST_KEY]);
   mkdirSync(paths.sshdRun, { recursive: true, mode: 0o755 });
 
   const sup = new Supervisor();

@@ -1,0 +1,24 @@
+import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { configDrive } from "../../cloud-config/datasources/configdrive.ts";
+import { readFromTree } from "../../cloud-config/datasources/disk.ts";
+import { nocloud } from "../../cloud-config/datasources/nocloud.ts";
+import { makeSeed } from "../../build/vm.ts";
+import { moduleNames } from "../../os/init/modules.ts";
+
+test("modules.dep lines give the names modprobe loads (it resolves their dependencies)", () => {
+  const dep = "kernel/fs/overlayfs/overlay.ko:\nkernel/net/bridge/br_netfilter.ko: kernel/net/bridge/bridge.ko kernel/net/802/stp.ko\nkernel/x/crc32c-intel.ko.xz:\n";
+  assert.deepEqual(moduleNames(dep), ["overlay", "br_netfilter", "crc32c-intel"]);
+});
+
+for (const [kind, ds] of [["nocloud", nocloud], ["configdrive", configDrive]] as const) {
+  test(`the ${kind} reader finds user data where the seed maker put it`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), "corral-seed-"));
+    await makeSeed(dir, kind, "#cloud-config\nhostname: h\n");
+    assert.equal(readFromTree(ds, join(dir, `${kind}-tree`)), "#cloud-config\nhostname: h\n");
+    assert.equal(readFromTree(ds, dir), undefined);
+  });
+}
