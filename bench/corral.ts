@@ -90,6 +90,7 @@ export async function bootCorral(o: CorralBoot): Promise<CorralResult> {
     .probe("grub", /GNU GRUB/)
     .probe("kernel", /^\[\s*0\.0|Linux version/m)
     .start();
+  q.process.on("exit", () => w.poll());
   const deadline = Date.now() + o.timeoutMs;
   const alive = () => q.running;
   const fatal = /init: FATAL|Kernel panic/;

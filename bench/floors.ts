@@ -36,7 +36,7 @@ echo "FLOOR-READY $(/bin/busybox cut -d' ' -f1 /proc/uptime)"
 
 // Mirrors what Corral's init does before its first container (os/init/mounts.ts, modules.ts,
 // system-docker.ts), in shell; every step prints a marker with the guest uptime.
-const floor2Init = (modules: string[]) => `#!/bin/busybox sh
+const FLOOR2_INIT = `#!/bin/busybox sh
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 mark() { echo "FLOOR2-$1 $(cut -d' ' -f1 /proc/uptime)"; }
 fail() { echo "FLOOR2-FAIL $1"; tail -n 40 /run/dockerd.log 2>/dev/null; poweroff -f; }
@@ -52,7 +52,9 @@ mount -t cgroup2 -o nosuid,nodev,noexec cgroup2 /sys/fs/cgroup
 mount -t tmpfs -o mode=0711 tmpfs /var/lib/docker
 ln -sfn /run /var/run
 mark INIT
-modprobe -a ${modules.join(" ")} || fail modules
+# Like os/init/modules.ts: every module in modules.dep, in its order (busybox modprobe ignores
+# softdeps, e.g. libcrc32c's on crc32c), and a module that fails does not stop the boot.
+modprobe -a $(sed -e 's/:.*//' -e 's#.*/##' -e 's/\\.ko.*//' /lib/modules/$(uname -r)/modules.dep) || echo "FLOOR2-NOTE some modules did not load"
 mark MODULES
 DOCKER_RAMDISK=true dockerd --bridge=none --iptables=false >/run/dockerd.log 2>&1 &
 i=0
@@ -135,8 +137,7 @@ export async function buildFloor2(kernel: Kernel): Promise<string> {
   const out = join(cacheDir("bench"), "floor2.initrd");
   const debs = (await resolveDebs(["busybox-static", "docker.io"])).filter((d) => !SKIP.test(d.name));
   const busybox = debs.find((d) => d.name === "busybox-static")!;
-  const init = floor2Init(DOCKER_MODULES);
-  await cached(out, hash(FORMAT, init, ...debKey(debs), kernel.version, ...EXCLUDE), () =>
+  await cached(out, hash(FORMAT, FLOOR2_INIT, ...debKey(debs), kernel.version, ...DOCKER_MODULES, ...EXCLUDE), () =>
     buildIn(out, async (root) => {
       for (const d of debs) await run("dpkg-deb", ["-x", d.file, root]);
       for (const p of EXCLUDE) rmSync(join(root, p), { recursive: true, force: true });
@@ -149,7 +150,7 @@ export async function buildFloor2(kernel: Kernel): Promise<string> {
       writeFileSync(join(root, "etc/hosts"), "127.0.0.1 localhost\n");
       writeFileSync(join(root, "etc/resolv.conf"), "");
       for (const d of ["var/lib/docker", "root"]) mkdirSync(join(root, d), { recursive: true });
-      writeInit(root, init);
+      writeInit(root, FLOOR2_INIT);
     }),
   );
   return out;
@@ -178,6 +179,8 @@ export async function bootFloor(o: { vmlinuz: string; initrd: string; serial: st
   const args = directBootArgs({ sshPort: await freePort(), serial: o.serial }, { kernel: o.vmlinuz, initrd: o.initrd, append: FLOOR_APPEND });
   const q = new Qemu(args, o.serial);
   const w = new SerialWatch(o.serial, () => q.elapsed()).probe("kernel", /^\[\s*0\.0|Linux version/m).start();
+  // The last lines and the exit come within milliseconds: read them at the exit, not a poll later.
+  q.process.on("exit", () => w.poll());
   const deadline = Date.now() + o.timeoutMs;
   const result: FloorResult = {
     initrd_bytes: statSync(o.initrd).size,

@@ -12,6 +12,8 @@ export interface BootConfig {
 
 export interface UserData {
   kind: "cloud-config" | "script" | "empty" | "unsupported";
+  /** The document could not be read as a whole: keep the last good copy instead. */
+  ignored: boolean;
   config: BootConfig;
   errors: string[];
 }
@@ -22,11 +24,11 @@ const empty = (): BootConfig => ({ ssh_authorized_keys: [], autologin: [] });
 
 export function parseUserData(text: string, source: string): UserData {
   const trimmed = text.replace(/^\uFEFF/, "");
-  if (trimmed.trim() === "") return { kind: "empty", config: empty(), errors: [] };
+  if (trimmed.trim() === "") return { kind: "empty", ignored: false, config: empty(), errors: [] };
   const firstLine = trimmed.split("\n", 1)[0]!.trim();
-  if (firstLine.startsWith("#!")) return { kind: "script", config: empty(), errors: [] };
+  if (firstLine.startsWith("#!")) return { kind: "script", ignored: false, config: empty(), errors: [] };
   if (firstLine !== "#cloud-config") {
-    return { kind: "unsupported", config: empty(), errors: [`${source}:1:1: user data is not a cloud-config (make its first line "#cloud-config")`] };
+    return { kind: "unsupported", ignored: true, config: empty(), errors: [`${source}:1:1: user data is not a cloud-config (make its first line "#cloud-config")`] };
   }
   const lines = new LineCounter();
   const doc = parseDocument(trimmed, { lineCounter: lines, prettyErrors: false });
@@ -35,13 +37,13 @@ export function parseUserData(text: string, source: string): UserData {
     return `${source}:${line}:${col}`;
   };
   if (doc.errors.length) {
-    return { kind: "cloud-config", config: empty(), errors: doc.errors.map((e) => `${at(e.pos[0])}: ${e.message.split("\n")[0]} (fix the YAML; this file was ignored)`) };
+    return { kind: "cloud-config", ignored: true, config: empty(), errors: doc.errors.map((e) => `${at(e.pos[0])}: ${e.message.split("\n")[0]} (fix the YAML; this file was ignored)`) };
   }
   const config = empty();
   const errors: string[] = [];
   const root = doc.contents;
-  if (root === null) return { kind: "cloud-config", config, errors };
-  if (!isMap(root)) return { kind: "cloud-config", config, errors: [`${at(root.range?.[0] ?? 0)}: a cloud-config must be a map of keys (this file was ignored)`] };
+  if (root === null) return { kind: "cloud-config", ignored: false, config, errors };
+  if (!isMap(root)) return { kind: "cloud-config", ignored: true, config, errors: [`${at(root.range?.[0] ?? 0)}: a cloud-config must be a map of keys (this file was ignored)`] };
   const where = (n: Node | null | undefined) => at(n?.range?.[0] ?? 0);
 
   const hostname = root.get("hostname", true) as Node | undefined;
@@ -55,7 +57,7 @@ export function parseUserData(text: string, source: string): UserData {
   if (rancher !== undefined && isMap(rancher)) {
     config.autologin = stringList(rancher.get("autologin", true) as Node | undefined, "rancher.autologin", where, errors);
   }
-  return { kind: "cloud-config", config, errors };
+  return { kind: "cloud-config", ignored: false, config, errors };
 }
 
 function stringList(node: Node | undefined, key: string, where: (n: Node | undefined) => string, errors: string[]): string[] {

@@ -1,5 +1,6 @@
-// Reads user data from the first datasource disk, keeps it as cloud-config.d/boot.yml when it is
-// valid, and reports every error against the user's own file without stopping the boot.
+// Reads user data from the first datasource disk, keeps it as cloud-config.d/boot.yml when it can be
+// read, and reports every error against the user's own file without stopping the boot: a file that
+// cannot be read leaves the last good boot.yml in force.
 import { atomicWrite } from "../atomic-write.ts";
 import { log } from "../log.ts";
 import { paths } from "../paths.ts";
@@ -20,7 +21,7 @@ export async function loadBootConfig(): Promise<BootConfig> {
     const ud = parseUserData(found.text, found.source);
     for (const e of ud.errors) log("cloud-config", `error: ${e}`);
     log("cloud-config", `user data from ${found.source}: ${ud.kind}${ud.errors.length ? ` with ${ud.errors.length} error(s)` : ""}`);
-    if (ud.kind === "cloud-config") {
+    if (ud.kind === "cloud-config" && !ud.ignored) {
       atomicWrite(paths.bootConfig, found.text, 0o600);
       return ud.config;
     }

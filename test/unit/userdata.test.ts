@@ -13,6 +13,7 @@ test("a cloud-config with hostname, keys and autologin", () => {
 test("bad YAML: the error names file, line and column, and the config is empty", () => {
   const ud = parseUserData("#cloud-config\nhostname: a\nssh_authorized_keys:\n  - key\n bad: [\n", "/dev/vda:/user-data");
   assert.equal(ud.kind, "cloud-config");
+  assert.equal(ud.ignored, true);
   assert.equal(ud.errors.length > 0, true);
   assert.match(ud.errors[0]!, /^\/dev\/vda:\/user-data:\d+:\d+: .+\(fix the YAML; this file was ignored\)$/);
   assert.deepEqual(ud.config, { ssh_authorized_keys: [], autologin: [] });
@@ -20,6 +21,7 @@ test("bad YAML: the error names file, line and column, and the config is empty",
 
 test("wrong types are reported at their line and the rest is kept", () => {
   const ud = parseUserData("#cloud-config\nhostname: not a host!\nssh_authorized_keys:\n  - ok-key\n  - {a: 1}\n", "u.yml");
+  assert.equal(ud.ignored, false);
   assert.deepEqual(ud.config.ssh_authorized_keys, ["ok-key"]);
   assert.equal(ud.config.hostname, undefined);
   assert.deepEqual(ud.errors, [
@@ -37,6 +39,7 @@ test("not a cloud-config: scripts, empty data and other text", () => {
   assert.equal(parseUserData("  \n", "u").kind, "empty");
   const other = parseUserData("hostname: x\n", "u");
   assert.equal(other.kind, "unsupported");
+  assert.equal(other.ignored, true);
   assert.match(other.errors[0]!, /^u:1:1: .*#cloud-config/);
 });
 
