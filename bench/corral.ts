@@ -48,7 +48,7 @@ export interface CorralBoot {
 
 const SSH_POLL_MS = 500;
 const POWEROFF_TIMEOUT_MS = 120_000;
-const INIT_LINE = /^\[\s*(\d+\.\d+)\] init: (.*)$/;
+const INIT_LINE = /\[\s*(\d+\.\d+)\] init: (.*)$/;
 
 /**
  * The first moment a key login runs `true` (what test/boot/ssh.ts waitForSsh waits for), polled
