@@ -20,7 +20,13 @@ export async function loadModules(): Promise<void> {
   try {
     await run("modprobe", ["-a", ...names]);
   } catch (e) {
-    // A module that fails (no such hardware) must not stop the boot.
-    log("init", `some modules did not load: ${(e as Error).message}`);
+    // A module that fails (a CPU accelerator or driver with no hardware here) must not stop the boot.
+    log("init", `modules not loaded: ${failedModules((e as Error).message)}`);
   }
+}
+
+/** "modprobe: can't load module x (path): reason" lines, as "x (reason)". */
+export function failedModules(stderr: string): string {
+  const failed = [...stderr.matchAll(/can't load module (\S+) \([^)]*\): (.+)/g)].map((m) => `${m[1]} (${m[2]!.trim()})`);
+  return failed.length ? failed.join(", ") : stderr.trim();
 }

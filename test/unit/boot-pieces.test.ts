@@ -7,11 +7,17 @@ import { configDrive } from "../../cloud-config/datasources/configdrive.ts";
 import { readFromTree } from "../../cloud-config/datasources/disk.ts";
 import { nocloud } from "../../cloud-config/datasources/nocloud.ts";
 import { makeSeed } from "../../build/vm.ts";
-import { moduleNames } from "../../os/init/modules.ts";
+import { failedModules, moduleNames } from "../../os/init/modules.ts";
 
 test("modules.dep lines give the names modprobe loads (it resolves their dependencies)", () => {
   const dep = "kernel/fs/overlayfs/overlay.ko:\nkernel/net/bridge/br_netfilter.ko: kernel/net/bridge/bridge.ko kernel/net/802/stp.ko\nkernel/x/crc32c-intel.ko.xz:\n";
   assert.deepEqual(moduleNames(dep), ["overlay", "br_netfilter", "crc32c-intel"]);
+});
+
+test("modprobe failures are summarised per module", () => {
+  const stderr = "modprobe -a a b failed (1): modprobe: can't load module crc32c-intel (kernel/arch/x86/crypto/crc32c-intel.ko): No such device\nmodprobe: can't load module e1000 (kernel/drivers/e1000.ko): Invalid argument\n";
+  assert.equal(failedModules(stderr), "crc32c-intel (No such device), e1000 (Invalid argument)");
+  assert.equal(failedModules("modprobe: out of memory\n"), "modprobe: out of memory");
 });
 
 for (const [kind, ds] of [["nocloud", nocloud], ["configdrive", configDrive]] as const) {
