@@ -20,8 +20,8 @@ export interface CorralResult {
   /** Host ms at guest uptime 0, from the init lines' uptimes (the best stand-in for "kernel started"). */
   guest_clock_zero_ms: number | null;
   init_starting_ms: number | null;
-  /** node's own process uptime: /proc is not mounted yet when init prints its first line. */
-  init_starting_node_uptime_s: number | null;
+  /** Guest uptime when ros init printed its first line: the kernel and node start before it. */
+  init_starting_guest_uptime_s: number | null;
   stages: Stage[];
   boot_complete_ms: number | null;
   boot_complete_guest_uptime_s: number | null;
@@ -102,7 +102,7 @@ export async function bootCorral(o: CorralBoot): Promise<CorralResult> {
     kernel_started_ms: null,
     guest_clock_zero_ms: null,
     init_starting_ms: null,
-    init_starting_node_uptime_s: null,
+    init_starting_guest_uptime_s: null,
     stages: [],
     boot_complete_ms: null,
     boot_complete_guest_uptime_s: null,
@@ -153,9 +153,8 @@ export async function bootCorral(o: CorralBoot): Promise<CorralResult> {
     if (msg === "starting") {
       if (r.init_starting_ms === null) {
         r.init_starting_ms = round(ms);
-        r.init_starting_node_uptime_s = up;
+        r.init_starting_guest_uptime_s = up;
       }
-      continue;
     }
     uptimes.push({ ms, uptimeS: up });
     const stage = /^(\S+) done \((\d+) ms\)$/.exec(msg);

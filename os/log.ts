@@ -1,12 +1,7 @@
-// Boot log lines carry the kernel's uptime so a serial capture is a boot timeline (bench reads it).
-import { readFileSync } from "node:fs";
-
+// Boot log lines carry the time since the kernel started, so a serial capture is a boot timeline
+// (bench reads it). libuv's clock is CLOCK_MONOTONIC, which starts at boot: no /proc needed.
 function uptime(): string {
-  try {
-    return readFileSync("/proc/uptime", "utf8").split(" ")[0]!;
-  } catch {
-    return (process.uptime()).toFixed(2);
-  }
+  return (Number(process.hrtime.bigint() / 10_000_000n) / 100).toFixed(2);
 }
 
 export function log(component: string, message: string): void {

@@ -14,7 +14,7 @@ export function moduleNames(modulesDep: string): string[] {
 }
 
 export async function loadModules(): Promise<void> {
-  const release = readFileSync("/proc/sys/kernel/osrelease", "utf8").trim();
+  const release = readFileSync(paths.osRelease, "utf8").trim();
   const dep = readFileSync(join(paths.modules, release, "modules.dep"), "utf8");
   const names = moduleNames(dep);
   try {

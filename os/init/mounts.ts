@@ -1,23 +1,24 @@
 // The kernel filesystems every later stage needs, plus tmpfs for the state Docker keeps.
 import { mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { run } from "../exec.ts";
 import { paths } from "../paths.ts";
 
 const MOUNTS: [type: string, source: string, target: string, options: string][] = [
-  ["proc", "proc", "/proc", "nosuid,nodev,noexec"],
-  ["sysfs", "sysfs", "/sys", "nosuid,nodev,noexec"],
-  ["devtmpfs", "devtmpfs", "/dev", "mode=0755,nosuid"],
-  ["devpts", "devpts", "/dev/pts", "gid=5,mode=620,ptmxmode=000"],
-  ["tmpfs", "shm", "/dev/shm", "mode=1777,nosuid,nodev"],
-  ["tmpfs", "tmpfs", "/run", "mode=0755,nosuid,nodev"],
-  ["cgroup2", "cgroup2", "/sys/fs/cgroup", "nosuid,nodev,noexec"],
+  ["proc", "proc", paths.proc, "nosuid,nodev,noexec"],
+  ["sysfs", "sysfs", paths.sys, "nosuid,nodev,noexec"],
+  ["devtmpfs", "devtmpfs", paths.dev, "mode=0755,nosuid"],
+  ["devpts", "devpts", join(paths.dev, "pts"), "gid=5,mode=620,ptmxmode=000"],
+  ["tmpfs", "shm", join(paths.dev, "shm"), "mode=1777,nosuid,nodev"],
+  ["tmpfs", "tmpfs", paths.run, "mode=0755,nosuid,nodev"],
+  ["cgroup2", "cgroup2", join(paths.sys, "fs/cgroup"), "nosuid,nodev,noexec"],
   // runc cannot pivot_root out of the initramfs and overlayfs wants a real upper filesystem.
   ["tmpfs", "tmpfs", paths.systemDockerRoot, "mode=0711"],
 ];
 
 function mounted(): Set<string> {
   try {
-    return new Set(readFileSync("/proc/mounts", "utf8").split("\n").map((l) => l.split(" ")[1]!).filter(Boolean));
+    return new Set(readFileSync(paths.procMounts, "utf8").split("\n").map((l) => l.split(" ")[1]!).filter(Boolean));
   } catch {
     return new Set();
   }
@@ -30,5 +31,5 @@ export async function mountFilesystems(): Promise<void> {
     await run("mount", ["-t", type, "-o", options, source, target]);
   }
   // /var/run is /run, as on every modern Linux.
-  await run("ln", ["-sfn", "/run", "/var/run"]).catch(() => undefined);
+  await run("ln", ["-sfn", "/run", paths.varRun]).catch(() => undefined);
 }
