@@ -33,5 +33,5 @@ const port = await freePort();
 console.log(`Booting ${ARTIFACTS.iso} (QEMU, software emulation: allow a few minutes).`);
 console.log(`  SSH:  ssh -i ${identity} -p ${port} rancher@localhost${userFile ? "  (with a key from your cloud-config)" : ""}`);
 console.log("  Quit: Ctrl-A then X (or `sudo poweroff` inside).\n");
-const vm = new Vm({ iso: ARTIFACTS.iso, seed, sshPort: port, serial: "stdio" });
+const vm = new Vm({ iso: ARTIFACTS.iso, isoAs: "disk", seed, sshPort: port, serial: "stdio" });
 process.exitCode = (await vm.waitForExit()) ?? 1;

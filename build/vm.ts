@@ -39,6 +39,11 @@ export function freePort(): Promise<number> {
 
 export interface VmOptions {
   iso: string;
+  /**
+   * How the ISO is attached: a CD-ROM (as on most VMs and servers) or a virtio disk (as a USB stick
+   * would be; the ISO is hybrid). Under TCG, GRUB reads the initrd off a virtio disk ~15 s faster.
+   */
+  isoAs?: "cdrom" | "disk";
   seed?: string;
   sshPort: number;
   uefi?: boolean;
@@ -53,11 +58,13 @@ export function qemuArgs(o: VmOptions): string[] {
     "-smp", "2",
     "-m", String(o.memoryMb ?? 2048),
     ...(o.uefi ? ["-bios", OVMF] : []),
-    "-drive", `file=${o.iso},media=cdrom,readonly=on`,
+    ...(o.isoAs === "disk"
+      ? ["-drive", `file=${o.iso},if=none,id=boot,format=raw,readonly=on`, "-device", "virtio-blk-pci,drive=boot,bootindex=0"]
+      : ["-drive", `file=${o.iso},media=cdrom,readonly=on`]),
     ...(o.seed ? ["-drive", `file=${o.seed},if=virtio,format=raw,readonly=on`] : []),
     "-netdev", `user,id=n0,hostfwd=tcp:127.0.0.1:${o.sshPort}-:22`,
     "-device", "virtio-net-pci,netdev=n0",
-    "-boot", "d",
+    ...(o.isoAs === "disk" ? [] : ["-boot", "d"]),
     "-no-reboot",
     ...(o.serial === "stdio" ? ["-nographic"] : ["-display", "none", "-monitor", "none", "-serial", `file:${o.serial}`]),
   ];

@@ -1,5 +1,5 @@
-// Boots dist/corral.iso in QEMU (BIOS, then UEFI), logs in over SSH with a key from the datasource
-// disk, checks the host, and powers it off from inside.
+// Boots dist/corral.iso in QEMU (BIOS from a CD, then UEFI from the hybrid ISO as a disk), logs in
+// over SSH with a key from the datasource disk, checks the host, and powers it off from inside.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, existsSync } from "node:fs";
@@ -13,7 +13,7 @@ import { offeredAuthMethods, ssh, waitForSsh, type SshTarget } from "./ssh.ts";
 
 const BOOT_BUDGET_MS = 6 * 60_000;
 
-async function bootAndCheck(kind: SeedKind, uefi: boolean, hostname: string): Promise<void> {
+async function bootAndCheck(kind: SeedKind, uefi: boolean, isoAs: "cdrom" | "disk", hostname: string): Promise<void> {
   assert.ok(existsSync(ARTIFACTS.iso), `${ARTIFACTS.iso} is missing: run npm run build:image`);
   const dir = mkdtempSync(join(tmpdir(), `corral-boot-${kind}-`));
   const key = join(dir, "id_ed25519");
@@ -21,7 +21,7 @@ async function bootAndCheck(kind: SeedKind, uefi: boolean, hostname: string): Pr
   const pub = readFileSync(`${key}.pub`, "utf8").trim();
   const seed = await makeSeed(dir, kind, `#cloud-config\nhostname: ${hostname}\nssh_authorized_keys:\n  - ${pub}\n`);
   const port = await freePort();
-  const vm = new Vm({ iso: ARTIFACTS.iso, seed, sshPort: port, uefi, serial: join(dir, "serial.log") });
+  const vm = new Vm({ iso: ARTIFACTS.iso, isoAs, seed, sshPort: port, uefi, serial: join(dir, "serial.log") });
   after(() => vm.kill());
   const target: SshTarget = { port, key };
   try {
@@ -55,6 +55,7 @@ async function bootAndCheck(kind: SeedKind, uefi: boolean, hostname: string): Pr
 }
 
 describe("boot", { timeout: 2 * BOOT_BUDGET_MS }, () => {
-  test("BIOS boot with a NoCloud disk: SSH as rancher, ros, hostname, system-docker, poweroff", () => bootAndCheck("nocloud", false, "corral-bios"));
-  test("UEFI boot with a config drive: the same checks", () => bootAndCheck("configdrive", true, "corral-uefi"));
+  test("BIOS boot from CD with a NoCloud disk: SSH as rancher, ros, hostname, system-docker, poweroff", () =>
+    bootAndCheck("nocloud", false, "cdrom", "corral-bios"));
+  test("UEFI boot of the same ISO as a disk, with a config drive: the same checks", () => bootAndCheck("configdrive", true, "disk", "corral-uefi"));
 });
