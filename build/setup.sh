@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # The host tools the build and the boot need; the guest's packages are fetched by the build.
-PACKAGES=(qemu-system-x86 qemu-utils grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools ovmf
+# docker.io: the integration tests run their own dockerd.
+PACKAGES=(docker.io qemu-system-x86 qemu-utils grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools ovmf
   cpio kmod lz4 zstd dosfstools openssh-client ca-certificates)
 
 missing=()

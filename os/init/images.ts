@@ -1,5 +1,5 @@
 // Loads the images preloaded in the initrd into the system Docker, once per OS version.
-import { createReadStream, existsSync, readFileSync, statSync } from "node:fs";
+import { createReadStream, existsSync, readFileSync, statSync, unlinkSync } from "node:fs";
 import type Docker from "dockerode";
 import { atomicWrite } from "../atomic-write.ts";
 import { paths } from "../paths.ts";
@@ -12,7 +12,14 @@ function marker(): string {
 /** Returns false when this OS version's images were already loaded. */
 export async function loadPreloadedImages(docker: Docker): Promise<boolean> {
   if (!existsSync(paths.preloadImages)) return false;
-  if (existsSync(paths.preloadedMarker) && readFileSync(paths.preloadedMarker, "utf8") === marker()) return false;
+  const loaded = existsSync(paths.preloadedMarker) && readFileSync(paths.preloadedMarker, "utf8") === marker();
+  if (!loaded) await load(docker);
+  // The tarball lives in the initramfs, that is in RAM; once Docker has the images it is dead weight.
+  unlinkSync(paths.preloadImages);
+  return !loaded;
+}
+
+async function load(docker: Docker): Promise<void> {
   const stream = await docker.loadImage(createReadStream(paths.preloadImages));
   await new Promise<void>((resolve, reject) => {
     docker.modem.followProgress(stream, (err, output: { error?: string }[]) => {
@@ -22,5 +29,4 @@ export async function loadPreloadedImages(docker: Docker): Promise<boolean> {
     });
   });
   atomicWrite(paths.preloadedMarker, marker());
-  return true;
 }
