@@ -3,7 +3,7 @@
 import { KERNEL_CMDLINE } from "../build/iso.ts";
 import { freePort, qemuArgs } from "../build/vm.ts";
 import { ssh, type SshTarget } from "../test/boot/ssh.ts";
-import { directBootArgs, Qemu } from "./qemu.ts";
+import { Qemu } from "./qemu.ts";
 import { guestClockZeroMs, round, SerialWatch } from "./timeline.ts";
 
 export type CorralMode = "iso" | "direct";
@@ -84,7 +84,7 @@ function parsePs(out: string): CorralResult["node_rss_kb"] {
 export async function bootCorral(o: CorralBoot): Promise<CorralResult> {
   const port = await freePort();
   const base = { seed: o.seed, sshPort: port, serial: o.serial };
-  const args = o.mode === "iso" ? qemuArgs({ ...base, iso: o.iso }) : directBootArgs(base, { kernel: o.vmlinuz, initrd: o.initrd, append: KERNEL_CMDLINE });
+  const args = qemuArgs(o.mode === "iso" ? { ...base, iso: o.iso } : { ...base, direct: { kernel: o.vmlinuz, initrd: o.initrd, append: KERNEL_CMDLINE } });
   const q = new Qemu(args, o.serial);
   const w = new SerialWatch(o.serial, () => q.elapsed())
     .probe("grub", /GNU GRUB/)

@@ -11,8 +11,8 @@ import { cacheDir, cached, hash } from "../build/cache.ts";
 import { writeDockerArchive } from "../build/docker-archive.ts";
 import { installModules, type Kernel } from "../build/kernel.ts";
 import { packLayer } from "../build/layer.ts";
-import { freePort } from "../build/vm.ts";
-import { directBootArgs, Qemu } from "./qemu.ts";
+import { freePort, qemuArgs } from "../build/vm.ts";
+import { Qemu } from "./qemu.ts";
 import { guestClockZeroMs, round, SerialWatch } from "./timeline.ts";
 
 // Bump when the way the floors are built changes but their inputs do not.
@@ -176,7 +176,7 @@ export interface FloorResult {
 
 /** Boots `initrd` on `vmlinuz` and times the marker `ready` (a line "<ready> <uptime>"). */
 export async function bootFloor(o: { vmlinuz: string; initrd: string; serial: string; ready: string; timeoutMs: number }): Promise<FloorResult> {
-  const args = directBootArgs({ sshPort: await freePort(), serial: o.serial }, { kernel: o.vmlinuz, initrd: o.initrd, append: FLOOR_APPEND });
+  const args = qemuArgs({ sshPort: await freePort(), serial: o.serial, direct: { kernel: o.vmlinuz, initrd: o.initrd, append: FLOOR_APPEND } });
   const q = new Qemu(args, o.serial);
   const w = new SerialWatch(o.serial, () => q.elapsed()).probe("kernel", /^\[\s*0\.0|Linux version/m).start();
   // The last lines and the exit come within milliseconds: read them at the exit, not a poll later.

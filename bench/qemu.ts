@@ -3,7 +3,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { rmSync } from "node:fs";
 import { performance } from "node:perf_hooks";
-import { qemuArgs, type VmOptions } from "../build/vm.ts";
 
 const live = new Set<ChildProcess>();
 
@@ -17,23 +16,6 @@ for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     killLive();
     process.exit(130);
   });
-}
-
-export interface DirectBoot { kernel: string; initrd: string; append: string }
-
-/**
- * qemuArgs with the boot CD swapped for `-kernel/-initrd/-append`, so direct boots keep every other
- * setting (accel, smp, memory, NIC, serial) of the ISO boot.
- */
-export function directBootArgs(o: Omit<VmOptions, "iso">, boot: DirectBoot): string[] {
-  const placeholder = "/nonexistent/bench-no-cd.iso";
-  const args = qemuArgs({ ...o, iso: placeholder });
-  const cd = args.findIndex((a, i) => args[i - 1] === "-drive" && a.startsWith(`file=${placeholder},`));
-  if (cd < 0) throw new Error("qemuArgs no longer passes the ISO as `-drive file=...`: update bench/qemu.ts");
-  args.splice(cd - 1, 2);
-  const b = args.indexOf("-boot");
-  if (b >= 0) args.splice(b, 2);
-  return [...args, "-kernel", boot.kernel, "-initrd", boot.initrd, "-append", boot.append];
 }
 
 export class Qemu {

@@ -37,8 +37,13 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Booting a kernel and initrd without a bootloader (as the bench's floors boot). */
+export interface DirectBoot { kernel: string; initrd: string; append: string }
+
 export interface VmOptions {
-  iso: string;
+  /** What boots: the ISO through its bootloader, or a kernel directly. */
+  iso?: string;
+  direct?: DirectBoot;
   /**
    * How the ISO is attached: a CD-ROM (as on most VMs and servers) or a virtio disk (as a USB stick
    * would be; the ISO is hybrid). Under TCG, GRUB reads the initrd off a virtio disk ~15 s faster.
@@ -52,19 +57,24 @@ export interface VmOptions {
   serial: "stdio" | string;
 }
 
+function bootMedia(o: VmOptions): string[] {
+  if (o.direct) return ["-kernel", o.direct.kernel, "-initrd", o.direct.initrd, "-append", o.direct.append];
+  if (!o.iso) throw new Error("a VM needs an iso or a direct kernel boot");
+  return o.isoAs === "disk"
+    ? ["-drive", `file=${o.iso},if=none,id=boot,format=raw,readonly=on`, "-device", "virtio-blk-pci,drive=boot,bootindex=0"]
+    : ["-drive", `file=${o.iso},media=cdrom,readonly=on`, "-boot", "d"];
+}
+
 export function qemuArgs(o: VmOptions): string[] {
   return [
     "-accel", "tcg,thread=multi",
     "-smp", "2",
     "-m", String(o.memoryMb ?? 2048),
     ...(o.uefi ? ["-bios", OVMF] : []),
-    ...(o.isoAs === "disk"
-      ? ["-drive", `file=${o.iso},if=none,id=boot,format=raw,readonly=on`, "-device", "virtio-blk-pci,drive=boot,bootindex=0"]
-      : ["-drive", `file=${o.iso},media=cdrom,readonly=on`]),
+    ...bootMedia(o),
     ...(o.seed ? ["-drive", `file=${o.seed},if=virtio,format=raw,readonly=on`] : []),
     "-netdev", `user,id=n0,hostfwd=tcp:127.0.0.1:${o.sshPort}-:22`,
     "-device", "virtio-net-pci,netdev=n0",
-    ...(o.isoAs === "disk" ? [] : ["-boot", "d"]),
     "-no-reboot",
     ...(o.serial === "stdio" ? ["-nographic"] : ["-display", "none", "-monitor", "none", "-serial", `file:${o.serial}`]),
   ];
