@@ -54,8 +54,21 @@ async function bootAndCheck(kind: SeedKind, uefi: boolean, isoAs: "cdrom" | "dis
   }
 }
 
-describe("boot", { timeout: 2 * BOOT_BUDGET_MS }, () => {
+/** User data with a YAML error: the console names the file and line, and the boot still completes. */
+async function bootWithBadUserData(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "corral-boot-bad-"));
+  const seed = await makeSeed(dir, "nocloud", "#cloud-config\nhostname: broken\nssh_authorized_keys: [\n  - unterminated\n");
+  const vm = new Vm({ iso: ARTIFACTS.iso, isoAs: "disk", seed, sshPort: await freePort(), serial: join(dir, "serial.log") });
+  after(() => vm.kill());
+  await vm.waitForSerial(/cloud-config: error: nocloud:\/dev\/vd[a-z]:\/user-data:4:3: .*\(fix the YAML; this file was ignored\)/, BOOT_BUDGET_MS);
+  await vm.waitForSerial(/init: hostname corral\b/, BOOT_BUDGET_MS);
+  await vm.waitForSerial(/init: boot complete/, BOOT_BUDGET_MS);
+  vm.kill();
+}
+
+describe("boot", { timeout: 3 * BOOT_BUDGET_MS }, () => {
   test("BIOS boot from CD with a NoCloud disk: SSH as rancher, ros, hostname, system-docker, poweroff", () =>
     bootAndCheck("nocloud", false, "cdrom", "corral-bios"));
   test("UEFI boot of the same ISO as a disk, with a config drive: the same checks", () => bootAndCheck("configdrive", true, "disk", "corral-uefi"));
+  test("bad user data is reported with its line on the console, and the boot completes", bootWithBadUserData);
 });

@@ -7,12 +7,14 @@ import { dirname, join } from "node:path";
 import { after, test } from "node:test";
 import { ARTIFACTS } from "../../build/image.ts";
 import { version } from "../../build/bundle.ts";
-import { startDockerd } from "./dockerd.ts";
 
+// ROS_ROOT must be set before anything loads os/paths.ts: every module that does is imported below.
 const root = mkdtempSync(join(tmpdir(), "corral-root-"));
 process.env.ROS_ROOT = root;
 const { paths } = await import("../../os/paths.ts");
 const { loadPreloadedImages } = await import("../../os/init/images.ts");
+const { startDockerd } = await import("./dockerd.ts");
+assert.ok(paths.preloadImages.startsWith(root), `os/paths.ts was loaded before ROS_ROOT was set: ${paths.preloadImages}`);
 
 const dockerd = await startDockerd(mkdtempSync(join(tmpdir(), "corral-dockerd-")));
 after(() => dockerd.stop());
