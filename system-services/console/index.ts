@@ -47,7 +47,8 @@ export async function consoleInit(): Promise<void> {
   for (const tty of CONSOLES) {
     if (!existsSync(join(paths.dev, tty))) continue;
     const autologin = config.autologin.includes(tty) ? ["--autologin", USER] : [];
-    sup.run(`getty ${tty}`, "/sbin/agetty", [...autologin, "--noclear", "--keep-baud", tty, "115200,38400,9600", "linux"]);
+    // A session of its own, so the tty becomes the login shell's controlling terminal (job control).
+    sup.run(`getty ${tty}`, "/sbin/agetty", [...autologin, "--noclear", "--keep-baud", tty, "115200,38400,9600", "linux"], true);
   }
   for (const s of ["SIGTERM", "SIGINT"] as const) {
     process.on(s, () => {

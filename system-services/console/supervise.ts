@@ -8,12 +8,13 @@ export class Supervisor {
   private children = new Set<ChildProcess>();
   private stopping = false;
 
-  run(name: string, cmd: string, args: string[]): void {
+  /** `newSession`: start the process as a session leader, which a getty must be to own its tty. */
+  run(name: string, cmd: string, args: string[], newSession = false): void {
     let backoff = 1000;
     const start = () => {
       if (this.stopping) return;
       const started = Date.now();
-      const child = spawn(cmd, args, { stdio: "inherit" });
+      const child = spawn(cmd, args, { stdio: "inherit", detached: newSession });
       this.children.add(child);
       child.on("error", (e) => log("console", `${name}: ${e.message}`));
       child.on("close", (code, signal) => {
