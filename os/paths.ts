@@ -10,8 +10,6 @@ export const paths = {
   osConfig: p("/usr/share/ros/os-config.yml"),
   preloadImages: p("/usr/share/ros/images.tar"),
   modules: p("/lib/modules"),
-  confDir: p("/var/lib/rancher/conf"),
-  cloudConfigD: p("/var/lib/rancher/conf/cloud-config.d"),
   bootConfig: p("/var/lib/rancher/conf/cloud-config.d/boot.yml"),
   datasourceMount: p("/run/ros/datasource"),
   systemDockerSock: p("/var/run/system-docker.sock"),
