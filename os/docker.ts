@@ -1,10 +1,8 @@
-// Docker API clients for the system and user daemons (dockerode; never the docker CLI).
+// Docker daemons and their API clients (dockerode; never the docker CLI).
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, openSync } from "node:fs";
+import { dirname } from "node:path";
 import Docker from "dockerode";
-import { paths } from "./paths.ts";
-
-export function systemDocker(): Docker {
-  return new Docker({ socketPath: paths.systemDockerSock });
-}
 
 /** Resolves when the daemon answers a ping, or rejects after `timeoutMs` or when `alive()` turns false. */
 export async function waitForDocker(docker: Docker, timeoutMs: number, alive: () => boolean = () => true): Promise<void> {
@@ -19,4 +17,28 @@ export async function waitForDocker(docker: Docker, timeoutMs: number, alive: ()
       await new Promise((r) => setTimeout(r, 200));
     }
   }
+}
+
+export interface DockerdOptions {
+  socket: string;
+  /** Everything but --host: data root, exec root, pidfile, bridge… */
+  args: string[];
+  /** dockerd's stdout and stderr are appended here. */
+  log: string;
+  env?: NodeJS.ProcessEnv;
+  readyTimeoutMs: number;
+}
+
+export interface Dockerd { docker: Docker; process: ChildProcess }
+
+/** Starts a dockerd listening on `socket` and resolves once it answers. */
+export async function startDockerd(o: DockerdOptions): Promise<Dockerd> {
+  mkdirSync(dirname(o.log), { recursive: true });
+  const out = openSync(o.log, "a");
+  const child = spawn("dockerd", [`--host=unix://${o.socket}`, ...o.args], { stdio: ["ignore", out, out], env: o.env ?? process.env });
+  let exited = false;
+  child.on("exit", () => (exited = true));
+  const docker = new Docker({ socketPath: o.socket });
+  await waitForDocker(docker, o.readyTimeoutMs, () => !exited);
+  return { docker, process: child };
 }

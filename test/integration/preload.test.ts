@@ -13,10 +13,10 @@ const root = mkdtempSync(join(tmpdir(), "corral-root-"));
 process.env.ROS_ROOT = root;
 const { paths } = await import("../../os/paths.ts");
 const { loadPreloadedImages } = await import("../../os/init/images.ts");
-const { startDockerd } = await import("./dockerd.ts");
+const { startTestDockerd } = await import("./dockerd.ts");
 assert.ok(paths.preloadImages.startsWith(root), `os/paths.ts was loaded before ROS_ROOT was set: ${paths.preloadImages}`);
 
-const dockerd = await startDockerd(mkdtempSync(join(tmpdir(), "corral-dockerd-")));
+const dockerd = await startTestDockerd(mkdtempSync(join(tmpdir(), "corral-dockerd-")));
 after(() => dockerd.stop());
 
 function placeTarball(): void {
