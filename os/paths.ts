@@ -10,7 +10,18 @@ export const paths = {
   osConfig: p("/usr/share/ros/os-config.yml"),
   preloadImages: p("/usr/share/ros/images.tar"),
   modules: p("/lib/modules"),
+  oemConfig: p("/usr/share/ros/oem/oem-config.yml"),
+  confDir: p("/var/lib/rancher/conf"),
+  cloudConfigD: p("/var/lib/rancher/conf/cloud-config.d"),
   bootConfig: p("/var/lib/rancher/conf/cloud-config.d/boot.yml"),
+  cloudConfig: p("/var/lib/rancher/conf/cloud-config.yml"),
+  /** Last good copy of every config file, kept to stand in when the file itself goes bad. */
+  lastGoodDir: p("/var/lib/rancher/conf/.last-good"),
+  /** A `#!` user-data script, run by the cloud-init service. */
+  cloudConfigScript: p("/var/lib/rancher/conf/cloud-config-script"),
+  /** Instance metadata from the datasource that answered (JSON), for `$private_ipv4`-style values. */
+  metadata: p("/var/lib/rancher/conf/metadata.json"),
+  procCmdline: p("/proc/cmdline"),
   datasourceMount: p("/run/ros/datasource"),
   systemDockerSock: p("/var/run/system-docker.sock"),
   systemDockerRoot: p("/var/lib/system-docker"),
