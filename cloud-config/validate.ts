@@ -1,0 +1,150 @@
+// Checks config data against the schema and explains every problem at its place in the user's text.
+// Keys Corral ignores are warnings. An invalid key is dropped from what applies (its value from the
+// file's last good copy stands in when there is one), so one mistake never costs the rest of the file.
+import type { z } from "zod";
+import { diag, type Diagnostic } from "./diagnostics.ts";
+import { parseConfig, type ParsedConfig, type Path, type Position } from "./parse.ts";
+import { IGNORED, cloudConfigSchema, type CloudConfig } from "./schema/index.ts";
+import { allowedKeys, ignoredPattern, nearest } from "./suggest.ts";
+import { deletePath, dropNullEntries, getPath, isMapValue, setPath, type Tree } from "./tree.ts";
+
+export interface Validated {
+  file: string;
+  /** What applies: the valid part of the file (undefined when the file could not be read at all). */
+  config: CloudConfig | undefined;
+  diagnostics: Diagnostic[];
+}
+
+type Locate = (path: Path, key?: boolean) => Position;
+
+export function showPath(path: Path): string {
+  return path.map((s, i) => (typeof s === "number" ? `[${s}]` : i === 0 ? s : `.${s}`)).join("") || "the top level";
+}
+
+function show(v: unknown): string {
+  if (v === undefined) return "nothing";
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "a list";
+  if (typeof v === "object") return "a map";
+  const s = typeof v === "string" ? JSON.stringify(v) : String(v);
+  return s.length > 40 ? `${s.slice(0, 37)}…"` : s;
+}
+
+/**
+ * Removes the ignored keys, with a warning each. A list item made only of ignored keys (like
+ * `- snapuser: …` in users) is reported in `emptied`, to be dropped after validation.
+ */
+function warnIgnored(value: Tree, file: string, locate: Locate): { warnings: Diagnostic[]; emptied: Path[] } {
+  const out: Diagnostic[] = [];
+  const emptied: Path[] = [];
+  const visit = (v: unknown, path: Path) => {
+    if (Array.isArray(v)) v.forEach((x, i) => visit(x, [...path, i]));
+    if (!isMapValue(v)) return;
+    const table = IGNORED.find((t) => t.at === ignoredPattern(path));
+    for (const k of Object.keys(v)) {
+      const why = table?.keys[k];
+      if (why !== undefined) {
+        const { line, col } = locate([...path, k], true);
+        out.push(diag("warning", file, line, col, `\`${showPath([...path, k])}\` is ignored on Corral`, why));
+        delete v[k];
+        if (Object.keys(v).length === 0 && typeof path[path.length - 1] === "number") emptied.push(path);
+      } else if (IGNORED.some((t) => t.at.startsWith(ignoredPattern([...path, k])))) visit(v[k], [...path, k]);
+    }
+  };
+  visit(value, []);
+  return { warnings: out, emptied };
+}
+
+/** YAML's !!binary reads as bytes; cloud-init writes such content as is, so carry it as base64. */
+function binaryAsBase64(v: unknown): unknown {
+  if (v instanceof Uint8Array) return Buffer.from(v).toString("base64");
+  if (Array.isArray(v)) return v.map(binaryAsBase64);
+  if (!isMapValue(v)) return v;
+  const out: Tree = {};
+  for (const [k, x] of Object.entries(v)) out[k] = binaryAsBase64(x);
+  if (v.content instanceof Uint8Array && typeof v.path === "string") {
+    out.encoding = v.encoding === "gzip" || v.encoding === "gz" ? "gz+b64" : "b64";
+  }
+  return out;
+}
+
+const under = (path: Path, prefix: Path) => prefix.length <= path.length && prefix.every((s, i) => s === path[i]);
+
+interface Problem { path: Path; prune: Path; key: boolean; message: string; hint?: string }
+
+/** One problem per zod issue, descending into the union branch the value was meant for. */
+function problems(issues: readonly z.core.$ZodIssue[], value: unknown, base: Path = []): Problem[] {
+  const out: Problem[] = [];
+  for (const iss of issues) {
+    const path = [...base, ...(iss.path as Path)];
+    if (iss.code === "unrecognized_keys") {
+      for (const key of iss.keys) {
+        const kpath = [...path, key];
+        const guess = nearest(key, allowedKeys(path));
+        const allowed = allowedKeys(path);
+        out.push({
+          path: kpath,
+          prune: kpath,
+          key: true,
+          message: path.length ? `unknown key \`${key}\` in \`${showPath(path)}\`` : `unknown key \`${key}\``,
+          hint: guess ? `did you mean \`${guess}\`?` : allowed.length <= 12 ? `allowed here: ${allowed.join(", ")}` : "check the spelling and the indentation",
+        });
+      }
+      continue;
+    }
+    if (iss.code === "invalid_union") {
+      // The branch whose own type matched the value knows best what is wrong inside it.
+      const matched = iss.errors.filter((branch) => !branch.some((e) => e.code === "invalid_type" && e.path.length === 0));
+      if (matched.length === 1) {
+        out.push(...problems(matched[0]!, value, path));
+        continue;
+      }
+    }
+    const [what, hint] = iss.message.split("|");
+    const actual = getPath(value, path);
+    if (actual === undefined && path.length > 0) {
+      const parent = path.slice(0, -1);
+      out.push({ path: parent, prune: parent, key: false, message: `${showPath(parent)} needs \`${String(path[path.length - 1])}:\``, hint: `add it; ${what}` });
+      continue;
+    }
+    const described = what!.startsWith("must") ? `\`${showPath(path)}\` ${what}, not ${show(actual)}` : `\`${showPath(path)}\`: ${what}`;
+    out.push({ path, prune: path, key: false, message: described, ...(hint ? { hint } : {}) });
+  }
+  return out;
+}
+
+/** Validates plain data; `lastGood` supplies values for the keys that turn out invalid. */
+export function validateValue(raw: unknown, file: string, locate: Locate, lastGood?: CloudConfig): Validated {
+  if (raw === undefined || raw === null) return { file, config: {}, diagnostics: [] };
+  if (!isMapValue(raw)) {
+    const { line, col } = locate([]);
+    return { file, config: undefined, diagnostics: [diag("error", file, line, col, `a cloud-config must be a map of keys, not ${show(raw)}`, 'start with "hostname: …" or "rancher:"')] };
+  }
+  const value = binaryAsBase64(dropNullEntries(raw)) as Tree;
+  const { warnings: diagnostics, emptied } = warnIgnored(value, file, locate);
+  const first = cloudConfigSchema.safeParse(value);
+  if (first.success && emptied.length === 0) return { file, config: value as CloudConfig, diagnostics };
+  const found = first.success ? [] : problems(first.error.issues, value).filter((p) => !emptied.some((e) => under(p.path, e)));
+  for (const p of found) {
+    const { line, col } = locate(p.path, p.key);
+    const stand = lastGood !== undefined && getPath(lastGood, p.prune) !== undefined ? "its last good value is used" : "it is ignored";
+    diagnostics.push(diag("error", file, line, col, p.message, p.hint ? p.hint.endsWith("?") ? `${p.hint} Until fixed, ${stand}` : `${p.hint}; until fixed, ${stand}` : `until fixed, ${stand}`));
+  }
+  // Later indexes first, so removing a list item does not shift the ones still to remove.
+  const prunes = [...emptied, ...found.map((p) => p.prune)].sort((a, b) => String(b.join("\u0000")).localeCompare(a.join("\u0000"), undefined, { numeric: true }));
+  for (const path of prunes) {
+    const good = lastGood === undefined ? undefined : getPath(lastGood, path);
+    if (good !== undefined && path.length > 0) setPath(value, path, structuredClone(good));
+    else deletePath(value, path);
+  }
+  const second = cloudConfigSchema.safeParse(value);
+  // Repair can only fail on shapes it could not split (e.g. a bad top-level key): then nothing applies.
+  diagnostics.sort((a, b) => a.line - b.line || a.col - b.col);
+  return { file, config: second.success ? (value as CloudConfig) : lastGood, diagnostics };
+}
+
+export function validateText(text: string | Buffer, file: string, lastGood?: CloudConfig): Validated & { parsed: ParsedConfig } {
+  const parsed = parseConfig(text, file);
+  if (parsed.diagnostics.length) return { file, config: undefined, diagnostics: parsed.diagnostics, parsed };
+  return { ...validateValue(parsed.value, file, parsed.locate, lastGood), parsed };
+}
