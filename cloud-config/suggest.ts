@@ -1,27 +1,7 @@
 // "Did you mean …?": the keys the schema allows where an unknown key was found, and the nearest one.
-import { z } from "zod";
-import { IGNORED, cloudConfigSchema } from "./schema/index.ts";
+import { IGNORED } from "./schema/index.ts";
+import { objectsAt } from "./schema/walk.ts";
 import type { Path } from "./parse.ts";
-
-function unwrap(s: z.ZodType): z.ZodType {
-  while (s instanceof z.ZodOptional || s instanceof z.ZodNullable) s = s.unwrap() as z.ZodType;
-  return s;
-}
-
-/** The object schemas that may sit at `path` (unions can offer several). */
-function schemasAt(path: Path, s: z.ZodType = cloudConfigSchema): z.ZodObject[] {
-  s = unwrap(s);
-  if (s instanceof z.ZodUnion) return (s.options as z.ZodType[]).flatMap((o) => schemasAt(path, o));
-  if (path.length === 0) return s instanceof z.ZodObject ? [s] : [];
-  const [seg, ...rest] = path;
-  if (s instanceof z.ZodObject) {
-    const next = (s.shape as Record<string, z.ZodType>)[String(seg)];
-    return next ? schemasAt(rest, next) : [];
-  }
-  if (s instanceof z.ZodRecord) return schemasAt(rest, s._zod.def.valueType as z.ZodType);
-  if (s instanceof z.ZodArray) return schemasAt(rest, s.element as z.ZodType);
-  return [];
-}
 
 /** The ignored-key table's name for a path: "users[]" for users.3, "rancher" for rancher. */
 export function ignoredPattern(path: Path): string {
@@ -29,7 +9,7 @@ export function ignoredPattern(path: Path): string {
 }
 
 export function allowedKeys(path: Path): string[] {
-  const keys = new Set(schemasAt(path).flatMap((o) => Object.keys(o.shape)));
+  const keys = new Set(objectsAt(path).flatMap((o) => Object.keys(o.shape)));
   const pattern = ignoredPattern(path);
   for (const t of IGNORED) if (t.at === pattern) for (const k of Object.keys(t.keys)) keys.add(k);
   return [...keys];

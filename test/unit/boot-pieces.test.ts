@@ -3,9 +3,8 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { configDrive } from "../../cloud-config/datasources/configdrive.ts";
-import { readFromTree } from "../../cloud-config/datasources/disk.ts";
-import { nocloud } from "../../cloud-config/datasources/nocloud.ts";
+import { readConfigDriveTree } from "../../cloud-config/datasources/configdrive.ts";
+import { readNocloudTree } from "../../cloud-config/datasources/nocloud.ts";
 import { makeSeed } from "../../build/vm.ts";
 import { failedModules, moduleNames } from "../../os/init/modules.ts";
 
@@ -20,11 +19,13 @@ test("modprobe failures are summarised per module", () => {
   assert.equal(failedModules("modprobe: out of memory\n"), "modprobe: out of memory");
 });
 
-for (const [kind, ds] of [["nocloud", nocloud], ["configdrive", configDrive]] as const) {
+for (const [kind, readTree] of [["nocloud", readNocloudTree], ["configdrive", readConfigDriveTree]] as const) {
   test(`the ${kind} reader finds user data where the seed maker put it`, async () => {
     const dir = mkdtempSync(join(tmpdir(), "corral-seed-"));
     await makeSeed(dir, kind, "#cloud-config\nhostname: h\n");
-    assert.equal(readFromTree(ds, join(dir, `${kind}-tree`)), "#cloud-config\nhostname: h\n");
-    assert.equal(readFromTree(ds, dir), undefined);
+    const found = readTree(join(dir, `${kind}-tree`));
+    assert.equal(found?.userData?.toString(), "#cloud-config\nhostname: h\n");
+    assert.equal(found?.metadata.instanceId, "corral-vm");
+    assert.equal(readTree(dir), undefined);
   });
 }

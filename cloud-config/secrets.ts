@@ -1,0 +1,22 @@
+// Which config values are secrets (passwords, private keys, tokens), masked unless asked for.
+import { isMapValue } from "./tree.ts";
+
+export const MASK = "********";
+
+const SECRET_KEY = /^(password|passwd|hashed_passwd|plain_text_passwd|token|secret|auth|.*_key|private_key)$/i;
+const SECRET_ENV = /(PASSWORD|PASSWD|SECRET|TOKEN|PRIVATE_KEY)/i;
+
+function secretAt(path: string[]): boolean {
+  const key = path[path.length - 1]!;
+  const parent = path.slice(0, -1).join(".");
+  if (parent === "rancher.ssh.keys") return true;
+  if (parent === "rancher.environment" || /^rancher\.services\.[^.]+\.environment$/.test(parent)) return SECRET_ENV.test(key);
+  // ssh_authorized_keys are public; the *_key pattern means private keys (ca_key, server_key).
+  return SECRET_KEY.test(key) && key !== "public_key";
+}
+
+export function maskSecrets<T>(v: T, path: string[] = []): T {
+  if (Array.isArray(v)) return v.map((x) => (typeof x === "string" && /^[A-Z_]*(PASSWORD|SECRET|TOKEN)[A-Z_]*=/i.test(x) ? x.replace(/=.*/s, `=${MASK}`) : maskSecrets(x, path))) as T;
+  if (!isMapValue(v)) return v;
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, x !== null && typeof x !== "object" && secretAt([...path, k]) ? MASK : maskSecrets(x, [...path, k])])) as T;
+}
