@@ -1,11 +1,10 @@
 // `$private_ipv4`-style values, filled in from the instance metadata the datasource gave.
 import { existsSync, readFileSync } from "node:fs";
 import { paths } from "../os/paths.ts";
+import type { Metadata } from "./datasources/types.ts";
 import { isMapValue } from "./tree.ts";
 
-export interface MetadataValues { privateIpv4?: string; publicIpv4?: string; privateIpv6?: string; publicIpv6?: string; hostname?: string; instanceId?: string }
-
-const VARS: Record<string, keyof MetadataValues> = {
+const VARS: Record<string, "privateIpv4" | "publicIpv4" | "privateIpv6" | "publicIpv6" | "hostname" | "instanceId"> = {
   private_ipv4: "privateIpv4",
   public_ipv4: "publicIpv4",
   private_ipv6: "privateIpv6",
@@ -14,16 +13,16 @@ const VARS: Record<string, keyof MetadataValues> = {
   instance_id: "instanceId",
 };
 
-export function readMetadata(): MetadataValues {
+export function readMetadata(): Metadata {
   try {
-    return existsSync(paths.metadata) ? (JSON.parse(readFileSync(paths.metadata, "utf8")) as MetadataValues) : {};
+    return existsSync(paths.metadata) ? (JSON.parse(readFileSync(paths.metadata, "utf8")) as Metadata) : {};
   } catch {
     return {};
   }
 }
 
 /** Replaces $name and ${name} for the known names; unknown names and missing values stay as written. */
-export function substitute<T>(v: T, md: MetadataValues): T {
+export function substitute<T>(v: T, md: Metadata): T {
   if (typeof v === "string") {
     return v.replace(/\$(?:\{(\w+)\}|(\w+))/g, (all, a: string | undefined, b: string | undefined) => {
       const field = VARS[(a ?? b)!];

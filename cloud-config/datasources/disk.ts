@@ -62,18 +62,3 @@ export function labelledDisk(name: string, labels: string[], readTree: TreeReade
 export const nocloudDisk = (overrides: Metadata = {}, waitMs = DEVICE_WAIT_MS): Datasource =>
   labelledDisk("nocloud", NOCLOUD_LABELS, (dir, shownAs) => readNocloudTree(dir, shownAs, overrides), waitMs);
 export const configDriveDisk = (waitMs = DEVICE_WAIT_MS): Datasource => labelledDisk("configdrive", CONFIG_DRIVE_LABELS, readConfigDriveTree, waitMs);
-
-export interface FoundUserData { source: string; text: string }
-
-/**
- * The first disk source present right now (no waiting), its user data as text. Kept for
- * os/init/config.ts until boot reads its datasources through fetchFirst.
- */
-export async function readDiskUserData(): Promise<FoundUserData | undefined> {
-  const never = new AbortController().signal;
-  for (const ds of [nocloudDisk({}, 0), configDriveDisk(0)]) {
-    const found = await ds.fetch(never);
-    if (found) return { source: found.source, text: found.userData?.toString("utf8") ?? "" };
-  }
-  return undefined;
-}

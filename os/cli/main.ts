@@ -2,6 +2,7 @@
 // so `ros --version` stays instant.
 import { Command } from "commander";
 import { VERSION } from "../version.ts";
+import { configCommand } from "./config.ts";
 
 export function program(): Command {
   const ros = new Command("ros").description("Corral OS control").version(VERSION, "-v, --version", "print the OS version");
@@ -13,6 +14,7 @@ export function program(): Command {
     .command("console-init")
     .description("set up the rancher user and run sshd and gettys (the console container's entry)")
     .action(async () => (await import("../../system-services/console/index.ts")).consoleInit());
+  ros.addCommand(configCommand());
   return ros;
 }
 

@@ -1,32 +1,36 @@
-// Reads user data from the first datasource disk, keeps it as cloud-config.d/boot.yml when it can be
-// read, and reports every error against the user's own file without stopping the boot: a file that
-// cannot be read leaves the last good boot.yml in force.
-import { atomicWrite } from "../atomic-write.ts";
+// The config stage of the boot: ask the datasources (all at once, under one time budget) for user
+// data, keep what can be read, then load the merged config. Every problem is printed against the
+// user's own file and line; none of them stops the boot.
+import { fetchFirst, datasourcesFor } from "../../cloud-config/datasources/index.ts";
+import { formatDiagnostic } from "../../cloud-config/diagnostics.ts";
+import { loadLayers, mergeLayers, readCmdline } from "../../cloud-config/load.ts";
+import type { CloudConfig } from "../../cloud-config/schema/index.ts";
+import { readMetadata } from "../../cloud-config/substitute.ts";
+import { applyUserData } from "../../cloud-config/user-data.ts";
 import { log } from "../log.ts";
 import { paths } from "../paths.ts";
-import { readDiskUserData } from "../../cloud-config/datasources/disk.ts";
-import { parseUserData, type BootConfig } from "../../cloud-config/userdata.ts";
-import { readSavedBootConfig } from "../../cloud-config/boot-config.ts";
 
-const DEVICE_WAIT_MS = 3000;
+const DATASOURCE_BUDGET_MS = 10_000;
+const DEFAULT_DATASOURCES = ["nocloud", "configdrive"];
 
-export async function loadBootConfig(): Promise<BootConfig> {
-  let found = await readDiskUserData();
-  // Disks probed by freshly loaded drivers can show up a moment later.
-  for (const until = Date.now() + DEVICE_WAIT_MS; !found && Date.now() < until; ) {
-    await new Promise((r) => setTimeout(r, 250));
-    found = await readDiskUserData();
-  }
+export async function loadBootConfig(): Promise<CloudConfig> {
+  const cmdline = readCmdline();
+  const before = mergeLayers(loadLayers({ cmdline }));
+  const specs = before.rancher?.cloud_init?.datasources ?? DEFAULT_DATASOURCES;
+  const { sources, errors } = datasourcesFor(specs, cmdline);
+  for (const e of errors) log("cloud-config", `error: ${e}`);
+  const { found, report } = await fetchFirst(sources, DATASOURCE_BUDGET_MS);
+  for (const line of report) log("cloud-config", `datasource ${line}`);
+  let reported = new Set<string>();
   if (found) {
-    const ud = parseUserData(found.text, found.source);
-    for (const e of ud.errors) log("cloud-config", `error: ${e}`);
-    log("cloud-config", `user data from ${found.source}: ${ud.kind}${ud.errors.length ? ` with ${ud.errors.length} error(s)` : ""}`);
-    if (ud.kind === "cloud-config" && !ud.ignored) {
-      atomicWrite(paths.bootConfig, found.text, 0o600);
-      return ud.config;
-    }
-  } else {
-    log("cloud-config", "no datasource found");
-  }
-  return readSavedBootConfig();
+    const applied = await applyUserData(found);
+    for (const d of applied.diagnostics) log("cloud-config", formatDiagnostic(d));
+    log("cloud-config", `user data from ${found.source}: kept ${applied.wrote.join(", ") || "nothing"}`);
+    // Already reported above, against the datasource's own name for the file.
+    if (applied.wrote.includes("boot.yml")) reported = new Set([paths.bootConfig]);
+  } else log("cloud-config", "no datasource answered; the saved config stays in force");
+  const layers = loadLayers({ cmdline });
+  for (const l of layers) if (!reported.has(l.file)) for (const d of l.diagnostics) log("cloud-config", formatDiagnostic(d));
+  const config = mergeLayers(layers);
+  return { ...config, hostname: config.hostname ?? readMetadata().hostname };
 }

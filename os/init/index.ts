@@ -30,9 +30,10 @@ export async function init(): Promise<void> {
   try {
     await stage("mounts", mountFilesystems);
     await stage("modules", loadModules);
+    // Metadata services need links up; the DHCP clients run in the background meanwhile.
+    await stage("network", startNetwork);
     const config = await stage("config", loadBootConfig);
     await stage("hostname", () => log("init", `hostname ${setHostname(config.hostname)}`));
-    await stage("network", startNetwork);
     mkdirSync(paths.home, { recursive: true });
     const sd = await stage("system-docker", startSystemDocker);
     running.docker = sd.docker;

@@ -2,7 +2,9 @@
 // host keys, then sshd and a getty on each console, kept running.
 import { chmodSync, chownSync, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { readSavedBootConfig } from "../../cloud-config/boot-config.ts";
+import { loadConfig } from "../../cloud-config/load.ts";
+import type { CloudConfig } from "../../cloud-config/schema/index.ts";
+import { readMetadata } from "../../cloud-config/substitute.ts";
 import { atomicWrite } from "../../os/atomic-write.ts";
 import { run } from "../../os/exec.ts";
 import { log } from "../../os/log.ts";
@@ -32,11 +34,19 @@ function writeAuthorizedKeys(user: { uid: number; gid: number; home: string }, k
   chownSync(file, user.uid, user.gid);
 }
 
+/** The keys that log in as rancher: the config's, the rancher entry of users:, and the datasource's. */
+function authorizedKeys(config: CloudConfig): string[] {
+  const own = config.users?.flatMap((u) => (typeof u === "object" && u.name === USER ? (u.ssh_authorized_keys ?? []) : [])) ?? [];
+  return [...new Set([...(config.ssh_authorized_keys ?? []), ...own, ...(readMetadata().publicKeys ?? [])])];
+}
+
 export async function consoleInit(): Promise<void> {
-  const config = readSavedBootConfig();
+  const { config } = loadConfig();
+  const keys = authorizedKeys(config);
+  const autologinOn = [config.rancher?.autologin ?? []].flat();
   const user = await ensureUser();
-  writeAuthorizedKeys(user, config.ssh_authorized_keys);
-  log("console", `${config.ssh_authorized_keys.length} authorized key(s) for ${USER}`);
+  writeAuthorizedKeys(user, keys);
+  log("console", `${keys.length} authorized key(s) for ${USER}`);
   // ed25519 only: an RSA host key takes many seconds to generate under emulation, and every
   // current client speaks ed25519.
   if (!existsSync(HOST_KEY)) await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", HOST_KEY]);
@@ -46,7 +56,7 @@ export async function consoleInit(): Promise<void> {
   sup.run("sshd", "/usr/sbin/sshd", ["-D", "-e"]);
   for (const tty of CONSOLES) {
     if (!existsSync(join(paths.dev, tty))) continue;
-    const autologin = config.autologin.includes(tty) ? ["--autologin", USER] : [];
+    const autologin = autologinOn.includes(tty) ? ["--autologin", USER] : [];
     // A session of its own, so the tty becomes the login shell's controlling terminal (job control).
     sup.run(`getty ${tty}`, "/sbin/agetty", [...autologin, "--noclear", "--keep-baud", tty, "115200,38400,9600", "linux"], true);
   }

@@ -1,0 +1,67 @@
+// Changes to the user's cloud-config.yml (`ros config set` / `merge`), made on the YAML document so
+// the user's comments and layout survive, refused when they would add an error, written atomically.
+import { existsSync, readFileSync } from "node:fs";
+import { isCollection, parseDocument, type Document, type YAMLMap } from "yaml";
+import { atomicWrite } from "../os/atomic-write.ts";
+import { errorsIn, formatDiagnostic, type Diagnostic } from "./diagnostics.ts";
+import { readLastGood } from "./last-good.ts";
+import type { Path } from "./parse.ts";
+import { isMapValue } from "./tree.ts";
+import { validateText } from "./validate.ts";
+
+export class ConfigEditError extends Error {}
+
+function readDoc(file: string): Document {
+  const text = existsSync(file) ? readFileSync(file, "utf8") : "";
+  const v = validateText(text, file);
+  if (v.config === undefined) {
+    throw new ConfigEditError(`${file} cannot be edited until it reads again:\n${v.diagnostics.map(formatDiagnostic).join("\n")}`);
+  }
+  return parseDocument(text, { version: "1.1", uniqueKeys: false });
+}
+
+/** Every leaf of a tree (maps are walked, lists and scalars are leaves) with its path. */
+export function leaves(v: unknown, path: Path = []): [Path, unknown][] {
+  if (isMapValue(v) && Object.keys(v).length > 0) return Object.entries(v).flatMap(([k, x]) => leaves(x, [...path, k]));
+  return [[path, v]];
+}
+
+/**
+ * doc.setIn would make missing maps YAML 1.1 ordered maps (!!omap); these are plain maps, as the
+ * user would write them.
+ */
+function setIn(doc: Document, path: Path, value: unknown): void {
+  if (!isCollection(doc.contents)) doc.contents = doc.createNode({});
+  let node = doc.contents as YAMLMap;
+  for (const seg of path.slice(0, -1)) {
+    let next: unknown = node.get(seg, true);
+    if (!isCollection(next)) {
+      next = doc.createNode({});
+      node.set(seg, next);
+    }
+    node = next as YAMLMap;
+  }
+  node.set(path[path.length - 1], doc.createNode(value));
+}
+
+const messagesOf = (ds: Diagnostic[]) => new Set(errorsIn(ds).map((d) => d.message));
+
+/** Sets each path to its value in `file`; nothing is written if that adds an error. */
+export function setValues(file: string, changes: [Path, unknown][]): Diagnostic[] {
+  const doc = readDoc(file);
+  const before = messagesOf(validateText(doc.toString(), file).diagnostics);
+  for (const [path, value] of changes) {
+    try {
+      if (path.length === 0) throw new Error("the whole config cannot be replaced; name a key");
+      setIn(doc, path, value);
+    } catch (e) {
+      throw new ConfigEditError(`cannot set ${path.join(".")}: ${(e as Error).message}`);
+    }
+  }
+  const text = doc.toString();
+  const after = validateText(text, file, readLastGood(file));
+  const added = errorsIn(after.diagnostics).filter((d) => !before.has(d.message));
+  if (added.length > 0) return added;
+  atomicWrite(file, text, 0o600);
+  return [];
+}
