@@ -3,6 +3,8 @@
 import { readFileSync, readdirSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
+import { errorsIn, formatDiagnostic } from "../cloud-config/diagnostics.ts";
+import { validateText } from "../cloud-config/validate.ts";
 import { REPO } from "./cache.ts";
 
 export function osConfigText(version: string): string {
@@ -15,7 +17,11 @@ export function osConfigText(version: string): string {
     if (!existsSync(file)) continue;
     services[name] = parse(readFileSync(file, "utf8").replaceAll("${VERSION}", version));
   }
-  return stringify(base);
+  const text = stringify(base);
+  // A bad service.yml fails the build, not a boot.
+  const errors = errorsIn(validateText(text, "os-config.yml").diagnostics);
+  if (errors.length) throw new Error(`the image's os-config.yml is invalid:\n${errors.map(formatDiagnostic).join("\n")}`);
+  return text;
 }
 
 export function writeOsConfig(version: string, out: string): string {

@@ -31,7 +31,14 @@ export function userConfigFiles(): string[] {
 export function readLayerFile(file: string, keepLastGood = true): Layer | undefined {
   if (!existsSync(file)) return undefined;
   const lastGood = keepLastGood ? readLastGood(file) : undefined;
-  const v = validateText(readFileSync(file), file, lastGood);
+  let data: Buffer;
+  try {
+    data = readFileSync(file);
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code === "EACCES" ? "run this as root (sudo)" : "check the file";
+    return { file, config: lastGood ?? {}, diagnostics: [diag("error", file, 1, 1, `cannot read ${file}: ${(e as Error).message}`, why)], usedLastGood: lastGood !== undefined };
+  }
+  const v = validateText(data, file, lastGood);
   if (v.config === undefined) {
     const note = lastGood ? "its last good copy is used" : "it has no last good copy, so none of it applies";
     const d = v.diagnostics[0];

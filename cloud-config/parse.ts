@@ -129,7 +129,8 @@ function offsetOf(doc: Document, path: Path, wantKey: boolean): number {
     const seg = path[i]!;
     const last = i === path.length - 1;
     if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && String(isScalar(p.key) ? p.key.value : p.key) === String(seg));
+      // A repeated key's later value is the one that applies (see duplicateKeys), so point at it.
+      const pair = [...node.items].reverse().find((p) => isPair(p) && String(isScalar(p.key) ? p.key.value : p.key) === String(seg));
       if (!pair) return best;
       const keyStart = (pair.key as Node | null)?.range?.[0];
       if (last && wantKey && keyStart !== undefined) return keyStart;

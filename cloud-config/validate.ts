@@ -2,7 +2,7 @@
 // Keys Corral ignores are warnings. An invalid key is dropped from what applies (its value from the
 // file's last good copy stands in when there is one), so one mistake never costs the rest of the file.
 import type { z } from "zod";
-import { diag, type Diagnostic } from "./diagnostics.ts";
+import { diag, errorsIn, type Diagnostic } from "./diagnostics.ts";
 import { parseConfig, type ParsedConfig, type Path, type Position } from "./parse.ts";
 import { IGNORED, cloudConfigSchema, type CloudConfig } from "./schema/index.ts";
 import { allowedKeys, ignoredPattern, nearest } from "./suggest.ts";
@@ -92,9 +92,16 @@ function problems(issues: readonly z.core.$ZodIssue[], value: unknown, base: Pat
       }
       continue;
     }
+    if (iss.code === "invalid_key") {
+      // A record key that is not allowed (an interface key like mac=zz): the key's own rule explains it.
+      const [what, hint] = (iss.issues[0]?.message ?? iss.message).split("|");
+      const parent = path.slice(0, -1);
+      out.push({ path, prune: path, key: true, message: `key \`${String(path[path.length - 1])}\` in \`${showPath(parent)}\` ${what}`, ...(hint ? { hint } : {}) });
+      continue;
+    }
     if (iss.code === "invalid_union") {
       // The branch whose own type matched the value knows best what is wrong inside it.
-      const matched = iss.errors.filter((branch) => !branch.some((e) => e.code === "invalid_type" && e.path.length === 0));
+      const matched = iss.errors.filter((branch) => !branch.some((e) => e.path.length === 0 && (e.code === "invalid_type" || e.code === "invalid_value" || e.code === "invalid_format")));
       if (matched.length === 1) {
         out.push(...problems(matched[0]!, value, path));
         continue;
@@ -112,6 +119,8 @@ function problems(issues: readonly z.core.$ZodIssue[], value: unknown, base: Pat
   }
   return out;
 }
+
+const laterFirst = (a: Path, b: Path) => String(b.join("\u0000")).localeCompare(a.join("\u0000"), undefined, { numeric: true });
 
 /** Validates plain data; `lastGood` supplies values for the keys that turn out invalid. */
 export function validateValue(raw: unknown, file: string, locate: Locate, lastGood?: CloudConfig): Validated {
@@ -131,13 +140,21 @@ export function validateValue(raw: unknown, file: string, locate: Locate, lastGo
     diagnostics.push(diag("error", file, line, col, p.message, p.hint ? p.hint.endsWith("?") ? `${p.hint} Until fixed, ${stand}` : `${p.hint}; until fixed, ${stand}` : `until fixed, ${stand}`));
   }
   // Later indexes first, so removing a list item does not shift the ones still to remove.
-  const prunes = [...emptied, ...found.map((p) => p.prune)].sort((a, b) => String(b.join("\u0000")).localeCompare(a.join("\u0000"), undefined, { numeric: true }));
+  const prunes = [...emptied, ...found.map((p) => p.prune)].sort(laterFirst);
   for (const path of prunes) {
     const good = lastGood === undefined ? undefined : getPath(lastGood, path);
     if (good !== undefined && path.length > 0) setPath(value, path, structuredClone(good));
     else deletePath(value, path);
   }
-  const second = cloudConfigSchema.safeParse(value);
+  let second = cloudConfigSchema.safeParse(value);
+  // Dropping a required field (a file's path:, a service's image:) leaves its parent incomplete:
+  // drop the parent too, a level at a time, so the rest of the file still applies.
+  for (let round = 0; !second.success && round < 64; round++) {
+    const more = problems(second.error.issues, value).map((p) => p.prune).filter((p) => p.length > 0);
+    if (more.length === 0) break;
+    for (const path of more.sort(laterFirst)) deletePath(value, path);
+    second = cloudConfigSchema.safeParse(value);
+  }
   // Repair can only fail on shapes it could not split (e.g. a bad top-level key): then nothing applies.
   diagnostics.sort((a, b) => a.line - b.line || a.col - b.col);
   return { file, config: second.success ? (value as CloudConfig) : lastGood, diagnostics };
@@ -145,6 +162,9 @@ export function validateValue(raw: unknown, file: string, locate: Locate, lastGo
 
 export function validateText(text: string | Buffer, file: string, lastGood?: CloudConfig): Validated & { parsed: ParsedConfig } {
   const parsed = parseConfig(text, file);
-  if (parsed.diagnostics.length) return { file, config: undefined, diagnostics: parsed.diagnostics, parsed };
-  return { ...validateValue(parsed.value, file, parsed.locate, lastGood), parsed };
+  if (errorsIn(parsed.diagnostics).length) return { file, config: undefined, diagnostics: parsed.diagnostics, parsed };
+  // Parse warnings (a repeated key) do not stop the file from applying; they are reported with the rest.
+  const v = validateValue(parsed.value, file, parsed.locate, lastGood);
+  const diagnostics = [...parsed.diagnostics, ...v.diagnostics].sort((a, b) => a.line - b.line || a.col - b.col);
+  return { ...v, diagnostics, parsed };
 }

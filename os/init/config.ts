@@ -11,12 +11,11 @@ import { log } from "../log.ts";
 import { paths } from "../paths.ts";
 
 const DATASOURCE_BUDGET_MS = 10_000;
-const DEFAULT_DATASOURCES = ["nocloud", "configdrive"];
 
 export async function loadBootConfig(): Promise<CloudConfig> {
   const cmdline = readCmdline();
   const before = mergeLayers(loadLayers({ cmdline }));
-  const specs = before.rancher?.cloud_init?.datasources ?? DEFAULT_DATASOURCES;
+  const specs = before.rancher?.cloud_init?.datasources ?? [];
   const { sources, errors } = datasourcesFor(specs, cmdline);
   for (const e of errors) log("cloud-config", `error: ${e}`);
   const { found, report } = await fetchFirst(sources, DATASOURCE_BUDGET_MS);

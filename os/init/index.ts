@@ -39,7 +39,7 @@ export async function init(): Promise<void> {
     running.docker = sd.docker;
     running.dockerd = sd.process;
     await stage("images", () => loadPreloadedImages(sd.docker));
-    await stage("services", () => startSystemServices(sd.docker));
+    await stage("services", () => startSystemServices(sd.docker, config.rancher?.services ?? {}));
     log("init", "boot complete");
   } catch (e) {
     recoveryShell(e);

@@ -1,30 +1,21 @@
-// Starts the system services the image's os-config.yml lists, on the system Docker, in file order.
+// Starts the system services the merged config lists, on the system Docker, in config order.
 // The full runner (graph, health, user scope) is issue #4; this creates and starts containers.
-import { readFileSync } from "node:fs";
 import type Docker from "dockerode";
-import { parse } from "yaml";
+import type { ServiceConfig } from "../../cloud-config/schema/index.ts";
 import { log } from "../log.ts";
-import { paths } from "../paths.ts";
 import { containerSpec } from "./container-spec.ts";
-import type { ServiceDef } from "./service-def.ts";
 
-export function defaultServices(): Record<string, ServiceDef> {
-  const cfg = parse(readFileSync(paths.osConfig, "utf8")) as { rancher?: { services?: Record<string, ServiceDef> } };
-  return cfg?.rancher?.services ?? {};
+async function startContainer(docker: Docker, spec: Docker.ContainerCreateOptions): Promise<void> {
+  await docker.getContainer(spec.name!).remove({ force: true }).catch(() => undefined);
+  await (await docker.createContainer(spec)).start();
 }
 
-export async function startService(docker: Docker, name: string, def: ServiceDef): Promise<void> {
-  const existing = docker.getContainer(name);
-  await existing.remove({ force: true }).catch(() => undefined);
-  const container = await docker.createContainer(containerSpec(name, def));
-  await container.start();
-}
-
-export async function startSystemServices(docker: Docker): Promise<void> {
-  for (const [name, def] of Object.entries(defaultServices())) {
-    if ((def.labels?.["io.rancher.os.scope"] ?? "system") !== "system") continue;
+export async function startSystemServices(docker: Docker, services: Record<string, ServiceConfig>): Promise<void> {
+  for (const [name, def] of Object.entries(services)) {
+    const spec = containerSpec(name, def);
+    if ((spec.Labels?.["io.rancher.os.scope"] ?? "system") !== "system") continue;
     try {
-      await startService(docker, name, def);
+      await startContainer(docker, spec);
       log("services", `${name} started`);
     } catch (e) {
       // One service failing never stops the others.

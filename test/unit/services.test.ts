@@ -3,14 +3,14 @@ import { test } from "node:test";
 import { parse } from "yaml";
 import { osConfigText } from "../../build/os-config.ts";
 import { containerSpec } from "../../os/services/container-spec.ts";
-import type { ServiceDef } from "../../os/services/service-def.ts";
+import type { ServiceConfig } from "../../cloud-config/schema/index.ts";
 
-const services = () => (parse(osConfigText("9.9.9")) as { rancher: { services: Record<string, ServiceDef> } }).rancher.services;
+const services = () => (parse(osConfigText("9.9.9")) as { rancher: { services: Record<string, ServiceConfig> } }).rancher.services;
 
 test("os-config.yml carries every system service, with the OS version in its image", () => {
   const console = services().console!;
   assert.equal(console.image, "corral/os-console:9.9.9");
-  assert.equal(console.labels?.["io.rancher.os.scope"], "system");
+  assert.deepEqual(console.labels, { "io.rancher.os.scope": "system" });
 });
 
 test("the console runs in the host's namespaces, privileged, and restarts", () => {
