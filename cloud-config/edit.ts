@@ -20,9 +20,13 @@ function readDoc(file: string): Document {
   return parseDocument(text, { version: "1.1", uniqueKeys: false });
 }
 
-/** Every leaf of a tree (maps are walked, lists and scalars are leaves) with its path. */
+/**
+ * Every leaf of a tree (maps are walked, lists and scalars are leaves) with its path. An empty map
+ * has none: merging `rancher: {}` (or an empty document) changes nothing, as in deepMerge, rather
+ * than replacing the whole map.
+ */
 export function leaves(v: unknown, path: Path = []): [Path, unknown][] {
-  if (isMapValue(v) && Object.keys(v).length > 0) return Object.entries(v).flatMap(([k, x]) => leaves(x, [...path, k]));
+  if (isMapValue(v)) return Object.entries(v).flatMap(([k, x]) => leaves(x, [...path, k]));
   return [[path, v]];
 }
 

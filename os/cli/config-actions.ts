@@ -87,7 +87,9 @@ export function merge(o: { input?: string }): void {
   const { data, name } = readInput(o.input);
   const v = validateText(data, name);
   if (v.config === undefined || errorsIn(v.diagnostics).length) fail([...v.diagnostics.map(formatDiagnostic), `ros config merge: ${name} has errors; nothing was merged`]);
-  applyEdit("merge", leaves(v.config));
+  const changes = leaves(v.config);
+  // Nothing to merge (an empty document, empty maps): leave the file as it is.
+  if (changes.length > 0) applyEdit("merge", changes);
 }
 
 export function exportConfig(o: { private?: boolean; full?: boolean; output?: string; json?: boolean }): void {
