@@ -12,6 +12,7 @@ import { cacheDir, DIST } from "../build/cache.ts";
 import { ARTIFACTS } from "../build/image.ts";
 import { fetchKernel } from "../build/kernel.ts";
 import { makeSeed, qemuArgs } from "../build/vm.ts";
+import { configBench } from "./config.ts";
 import { bootCorral, type CorralResult } from "./corral.ts";
 import { bootFloor, buildFloor1, buildFloor2, type FloorResult } from "./floors.ts";
 import { cliLatency, currentIsoKey, sizes, snapshotArtifacts } from "./host.ts";
@@ -86,6 +87,8 @@ async function main(): Promise<number> {
 
     note("timing the ros CLI on the host");
     emit("ros_cli", cliLatency(10));
+    note("timing ros config on the host");
+    await configBench(10, (step, data) => emit(`ros_config_${step}`, data));
 
     let failed = false;
     const boots: Partial<Record<BootName, CorralResult | FloorResult>> = {};
@@ -135,6 +138,7 @@ async function main(): Promise<number> {
       corral_iso_boot_complete_over_floor2: ratio(ci?.boot_complete_ms, f2),
       corral_iso_over_direct_ssh_ready: ratio(ci?.ssh_ready_ms, cd?.ssh_ready_ms),
       ros_cli_over_node: (report.ros_cli as { ratio: number }).ratio,
+      ros_config_get_over_node: (report.ros_config_config_get as { over_floor: number }).over_floor,
     });
 
     const rebuilt = currentIsoKey() !== snap.isoKey;

@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { isCollection, parseDocument, type Document, type YAMLMap } from "yaml";
 import { atomicWrite } from "../os/atomic-write.ts";
+import { withFileLock } from "../os/file-lock.ts";
 import { errorsIn, formatDiagnostic, type Diagnostic } from "./diagnostics.ts";
 import { readLastGood } from "./last-good.ts";
 import type { Path } from "./parse.ts";
@@ -11,13 +12,16 @@ import { validateText } from "./validate.ts";
 
 export class ConfigEditError extends Error {}
 
-function readDoc(file: string): Document {
+const messagesOf = (ds: Diagnostic[]) => new Set(errorsIn(ds).map((d) => d.message));
+
+/** The file as a YAML document, and the errors it has before any change. */
+function readDoc(file: string): { doc: Document; errors: Set<string> } {
   const text = existsSync(file) ? readFileSync(file, "utf8") : "";
   const v = validateText(text, file);
   if (v.config === undefined) {
     throw new ConfigEditError(`${file} cannot be edited until it reads again:\n${v.diagnostics.map(formatDiagnostic).join("\n")}`);
   }
-  return parseDocument(text, { version: "1.1", uniqueKeys: false });
+  return { doc: parseDocument(text, { version: "1.1", uniqueKeys: false }), errors: messagesOf(v.diagnostics) };
 }
 
 /**
@@ -48,12 +52,13 @@ function setIn(doc: Document, path: Path, value: unknown): void {
   node.set(path[path.length - 1], doc.createNode(value));
 }
 
-const messagesOf = (ds: Diagnostic[]) => new Set(errorsIn(ds).map((d) => d.message));
-
 /** Sets each path to its value in `file`; nothing is written if that adds an error. */
 export function setValues(file: string, changes: [Path, unknown][]): Diagnostic[] {
-  const doc = readDoc(file);
-  const before = messagesOf(validateText(doc.toString(), file).diagnostics);
+  return withFileLock(file, () => setLocked(file, changes));
+}
+
+function setLocked(file: string, changes: [Path, unknown][]): Diagnostic[] {
+  const { doc, errors: before } = readDoc(file);
   for (const [path, value] of changes) {
     try {
       if (path.length === 0) throw new Error("the whole config cannot be replaced; name a key");

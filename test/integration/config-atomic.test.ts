@@ -188,3 +188,17 @@ test("kill -9 during ros config set never tears cloud-config.yml", { timeout: 18
   assert.equal(readFileSync(file, "utf8"), predict(prev, "AFTER", "storm"));
   assert.deepEqual(temps(), [], "the next finished write clears what killed writes left");
 });
+
+test("concurrent ros config set calls each land: the edit is locked, not lost", { timeout: 60_000 }, async () => {
+  const own = join(scratch, "concurrent");
+  const run = (i: number) =>
+    new Promise<number>((resolve) => {
+      const child = spawn(process.execPath, [ROS, "config", "set", `rancher.environment.PAR_${i}`, String(i)], { env: { ...process.env, ROS_ROOT: own }, stdio: "ignore" });
+      child.on("close", (code) => resolve(code ?? -1));
+    });
+  const codes = await Promise.all([0, 1, 2, 3, 4, 5].map(run));
+  assert.deepEqual(codes, [0, 0, 0, 0, 0, 0]);
+  const env = parseDocument(readFileSync(join(own, "var/lib/rancher/conf/cloud-config.yml"), "utf8")).toJS().rancher.environment;
+  assert.deepEqual(Object.keys(env).sort(), ["PAR_0", "PAR_1", "PAR_2", "PAR_3", "PAR_4", "PAR_5"]);
+  assert.equal(existsSync(join(own, "var/lib/rancher/conf/cloud-config.yml.lock")), false, "the lock is released");
+});
