@@ -4,31 +4,18 @@
 // to land inside it.
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, watch, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, watch, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { after, test } from "node:test";
 import { parseDocument } from "yaml";
-import { BUNDLE, bundle } from "../../build/bundle.ts";
+import { privateBundle } from "./private-bundle.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "corral-config-atomic-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
-/** A private copy of the bundle: other test files rebuild dist/ros.mjs in place while this one runs. */
-async function snapshotBundle(): Promise<string> {
-  if (!existsSync(BUNDLE)) await bundle();
-  const copy = join(scratch, "ros.mjs");
-  for (let attempt = 0; ; attempt++) {
-    copyFileSync(BUNDLE, copy);
-    const r = spawnSync(process.execPath, [copy, "--version"], { encoding: "utf8" });
-    if (r.status === 0) return copy;
-    if (attempt === 5) throw new Error(`${BUNDLE} does not run: ${r.stderr}`);
-    await new Promise((res) => setTimeout(res, 500));
-  }
-}
-
-const ROS = await snapshotBundle();
+const ROS = await privateBundle(scratch);
 const root = join(scratch, "root");
 const file = join(root, "var/lib/rancher/conf/cloud-config.yml");
 const dir = dirname(file);

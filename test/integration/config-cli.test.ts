@@ -3,38 +3,22 @@
 // is a file the test writes, and every change lands where the host would keep it.
 import assert from "node:assert/strict";
 import { spawnSync, type SpawnSyncReturns } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { gzipSync } from "node:zlib";
 import { parse } from "yaml";
-import { BUNDLE, bundle } from "../../build/bundle.ts";
+import { REPO } from "../../build/cache.ts";
+import { privateBundle } from "./private-bundle.ts";
 
-const EXAMPLES = "/work/shared/examples";
+const EXAMPLES = join(REPO, "../shared/examples");
 const noExamples = existsSync(join(EXAMPLES, "bad-typo.yml")) ? false : `${EXAMPLES} is not on this machine`;
 
 const scratch = mkdtempSync(join(tmpdir(), "corral-config-cli-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
-/**
- * A private copy of the bundle: npm test builds dist/ros.mjs first, but other test files rebuild it
- * while this one runs, and esbuild rewrites the file in place. A copy that does not start is one
- * caught mid-write: copy again.
- */
-async function snapshotBundle(): Promise<string> {
-  if (!existsSync(BUNDLE)) await bundle();
-  const copy = join(scratch, "ros.mjs");
-  for (let attempt = 0; ; attempt++) {
-    copyFileSync(BUNDLE, copy);
-    const r = spawnSync(process.execPath, [copy, "--version"], { encoding: "utf8" });
-    if (r.status === 0) return copy;
-    if (attempt === 5) throw new Error(`${BUNDLE} does not run: ${r.stderr}`);
-    await new Promise((res) => setTimeout(res, 500));
-  }
-}
-
-const ROS = await snapshotBundle();
+const ROS = await privateBundle(scratch);
 
 let roots = 0;
 /** A fresh, empty host tree. */
