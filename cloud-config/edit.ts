@@ -1,7 +1,7 @@
 // Changes to the user's cloud-config.yml (`ros config set` / `merge`), made on the YAML document so
 // the user's comments and layout survive, refused when they would add an error, written atomically.
 import { existsSync, readFileSync } from "node:fs";
-import { isCollection, parseDocument, type Document, type YAMLMap } from "yaml";
+import { isCollection, isNode, parseDocument, type Document, type YAMLMap } from "yaml";
 import { atomicWrite } from "../os/atomic-write.ts";
 import { withFileLock } from "../os/file-lock.ts";
 import { errorsIn, formatDiagnostic, type Diagnostic } from "./diagnostics.ts";
@@ -49,7 +49,11 @@ function setIn(doc: Document, path: Path, value: unknown): void {
     }
     node = next as YAMLMap;
   }
-  node.set(path[path.length - 1], doc.createNode(value));
+  // The new value takes over the old one's comments ("key: old # why"), which belong to the value node.
+  const next = doc.createNode(value);
+  const old: unknown = node.get(path[path.length - 1], true);
+  if (isNode(old)) Object.assign(next, { comment: old.comment, commentBefore: old.commentBefore, spaceBefore: old.spaceBefore });
+  node.set(path[path.length - 1], next);
 }
 
 /** Sets each path to its value in `file`; nothing is written if that adds an error. */

@@ -1,7 +1,7 @@
 // Reads a config file as YAML 1.1 (what RancherOS's and cloud-init's parsers read: 0644 is octal,
 // yes/no are booleans), keeping positions, and within fixed bounds so hostile input (alias bombs,
 // huge or binary files, deep nesting) is an error in bounded time and memory, never a crash.
-import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, visit, type Document, type Node } from "yaml";
+import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, visit, type Document, type Node, type Pair, type YAMLMap } from "yaml";
 import { diag, type Diagnostic } from "./diagnostics.ts";
 
 export const MAX_CONFIG_BYTES = 2 * 1024 * 1024;
@@ -54,11 +54,36 @@ function flowDepthExceeds(text: string, limit: number): number | undefined {
   return undefined;
 }
 
-function depthOf(v: unknown, limit: number, depth = 0): boolean {
-  if (depth > limit) return true;
-  if (Array.isArray(v)) return v.some((x) => depthOf(x, limit, depth + 1));
-  if (v !== null && typeof v === "object") return Object.values(v).some((x) => depthOf(x, limit, depth + 1));
-  return false;
+/**
+ * The offset where one line's compact block indicators ("- - - x", "? ? x") nest deeper than
+ * `limit`: each opens a level without any indentation, so a short file can nest deeper than the
+ * parser can follow in bounded time.
+ */
+function compactDepthExceeds(text: string, limit: number): number | undefined {
+  let count = 0;
+  let lineStart = true;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === "\n") {
+      count = 0;
+      lineStart = true;
+    } else if (!lineStart) continue;
+    else if ((c === "-" || c === "?") && (text[i + 1] === " " || text[i + 1] === "\t")) {
+      if (++count > limit) return i;
+    } else if (c !== " " && c !== "\t") lineStart = false;
+  }
+  return undefined;
+}
+
+/** The path to the first node nested deeper than `limit`, if any. */
+function tooDeepAt(v: unknown, limit: number, path: Path = []): Path | undefined {
+  if (path.length > limit) return path;
+  const entries: [string | number, unknown][] = Array.isArray(v) ? v.map((x, i) => [i, x]) : v !== null && typeof v === "object" ? Object.entries(v) : [];
+  for (const [k, x] of entries) {
+    const found = tooDeepAt(x, limit, [...path, k]);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 export function parseConfig(input: string | Buffer, file: string): ParsedConfig {
@@ -71,8 +96,10 @@ export function parseConfig(input: string | Buffer, file: string): ParsedConfig 
     return fatal(file, line, 1, "the file holds binary data, not YAML text", "a config file must be UTF-8 text; gzip and MIME user data are read from the datasource, not here");
   }
   const lines = new LineCounter();
-  const tooDeep = flowDepthExceeds(text, MAX_DEPTH);
+  const tooDeep = flowDepthExceeds(text, MAX_DEPTH) ?? compactDepthExceeds(text, MAX_DEPTH);
   if (tooDeep !== undefined) {
+    // The parser never ran, so the line starts are counted here (line 1 starts at offset 0).
+    lines.addNewLine(0);
     for (const m of text.matchAll(/\n/g)) lines.addNewLine(m.index + 1);
     const { line, col } = lines.linePos(tooDeep);
     return fatal(file, line, col, `lists and maps are nested more than ${MAX_DEPTH} levels deep`, "flatten the structure");
@@ -86,6 +113,8 @@ export function parseConfig(input: string | Buffer, file: string): ParsedConfig 
       value: undefined,
       diagnostics: doc.errors.map((e) => {
         const { line, col } = at(e.pos[0]);
+        // The parser gives up on very deep nesting by running out of stack: say what that means.
+        if (/call stack/i.test(e.message)) return diag("error", file, line, col, `lists and maps are nested too deeply to read (the limit is ${MAX_DEPTH} levels)`, "flatten the structure");
         return diag("error", file, line, col, e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, ""), "fix the YAML syntax; until then the last good copy of this file is used");
       }),
       locate,
@@ -97,7 +126,11 @@ export function parseConfig(input: string | Buffer, file: string): ParsedConfig 
   } catch (e) {
     return fatal(file, 1, 1, `the YAML expands too much (${(e as Error).message})`, "use fewer aliases (*name)");
   }
-  if (depthOf(value, MAX_DEPTH)) return fatal(file, 1, 1, `maps and lists are nested more than ${MAX_DEPTH} levels deep`, "flatten the structure");
+  const deep = tooDeepAt(value, MAX_DEPTH);
+  if (deep) {
+    const { line, col } = locate(deep);
+    return fatal(file, line, col, `maps and lists are nested more than ${MAX_DEPTH} levels deep`, "flatten the structure");
+  }
   return { file, value, diagnostics: duplicateKeys(doc, file, at), locate };
 }
 
@@ -121,6 +154,19 @@ function duplicateKeys(doc: Document, file: string, at: (offset: number) => Posi
   return out;
 }
 
+const pairIndex = new WeakMap<YAMLMap, Map<string, Pair>>();
+
+/** A map's pairs by key, built once per map; a repeated key's later pair wins, as its value is the one that applies. */
+function pairsOf(map: YAMLMap): Map<string, Pair> {
+  let index = pairIndex.get(map);
+  if (!index) {
+    index = new Map();
+    for (const p of map.items) if (isPair(p)) index.set(String(isScalar(p.key) ? p.key.value : p.key), p);
+    pairIndex.set(map, index);
+  }
+  return index;
+}
+
 /** The text offset of the node at `path` (or of its key), or of the deepest node that exists on the way. */
 function offsetOf(doc: Document, path: Path, wantKey: boolean): number {
   let node: unknown = doc.contents;
@@ -129,8 +175,7 @@ function offsetOf(doc: Document, path: Path, wantKey: boolean): number {
     const seg = path[i]!;
     const last = i === path.length - 1;
     if (isMap(node)) {
-      // A repeated key's later value is the one that applies (see duplicateKeys), so point at it.
-      const pair = [...node.items].reverse().find((p) => isPair(p) && String(isScalar(p.key) ? p.key.value : p.key) === String(seg));
+      const pair = pairsOf(node).get(String(seg));
       if (!pair) return best;
       const keyStart = (pair.key as Node | null)?.range?.[0];
       if (last && wantKey && keyStart !== undefined) return keyStart;

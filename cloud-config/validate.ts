@@ -5,6 +5,7 @@ import type { z } from "zod";
 import { diag, errorsIn, type Diagnostic } from "./diagnostics.ts";
 import { parseConfig, type ParsedConfig, type Path, type Position } from "./parse.ts";
 import { IGNORED, cloudConfigSchema, type CloudConfig } from "./schema/index.ts";
+import { substitute } from "./substitute.ts";
 import { allowedKeys, ignoredPattern, nearest } from "./suggest.ts";
 import { deletePath, dropNullEntries, getPath, isMapValue, setPath, type Tree } from "./tree.ts";
 
@@ -70,7 +71,21 @@ function binaryAsBase64(v: unknown): unknown {
 
 const under = (path: Path, prefix: Path) => prefix.length <= path.length && prefix.every((s, i) => s === path[i]);
 
+/** Problems described one by one; beyond this, one line counts the rest (each is still dropped). */
+const MAX_LISTED = 100;
+
 interface Problem { path: Path; prune: Path; key: boolean; message: string; hint?: string }
+
+const TYPE_WORDS: Record<string, string> = { object: "a map", record: "a map", array: "a list", string: "a string", number: "a number", boolean: "true or false" };
+
+/** The schema's own `what|hint` message; zod's default wording ("Invalid input: expected …") where a schema part has none is put in the same words. */
+function ownMessage(iss: z.core.$ZodIssue): string {
+  if (!/^(Invalid|Too (small|big))\b/.test(iss.message)) return iss.message;
+  if (iss.code === "invalid_type") return `must be ${TYPE_WORDS[iss.expected] ?? `a ${iss.expected}`}`;
+  if (iss.code === "too_small") return iss.origin === "array" ? `must have at least ${iss.minimum} items` : `must be at least ${iss.minimum}`;
+  if (iss.code === "too_big") return iss.origin === "array" ? `must have at most ${iss.maximum} items` : `must be at most ${iss.maximum}`;
+  return "must be a different kind of value|check it against the documentation of this key";
+}
 
 /** One problem per zod issue, descending into the union branch the value was meant for. */
 function problems(issues: readonly z.core.$ZodIssue[], value: unknown, base: Path = []): Problem[] {
@@ -78,10 +93,11 @@ function problems(issues: readonly z.core.$ZodIssue[], value: unknown, base: Pat
   for (const iss of issues) {
     const path = [...base, ...(iss.path as Path)];
     if (iss.code === "unrecognized_keys") {
+      const allowed = allowedKeys(path);
       for (const key of iss.keys) {
         const kpath = [...path, key];
-        const guess = nearest(key, allowedKeys(path));
-        const allowed = allowedKeys(path);
+        // Suggestions cost a comparison with every allowed key: not for a flood of unknown keys.
+        const guess = iss.keys.length <= MAX_LISTED ? nearest(key, allowed) : undefined;
         out.push({
           path: kpath,
           prune: kpath,
@@ -107,7 +123,7 @@ function problems(issues: readonly z.core.$ZodIssue[], value: unknown, base: Pat
         continue;
       }
     }
-    const [what, hint] = iss.message.split("|");
+    const [what, hint] = ownMessage(iss).split("|");
     const actual = getPath(value, path);
     if (actual === undefined && path.length > 0) {
       const parent = path.slice(0, -1);
@@ -120,7 +136,23 @@ function problems(issues: readonly z.core.$ZodIssue[], value: unknown, base: Pat
   return out;
 }
 
-const laterFirst = (a: Path, b: Path) => String(b.join("\u0000")).localeCompare(a.join("\u0000"), undefined, { numeric: true });
+/** Deeper paths and later list indexes first, so removing one item does not shift the ones still to remove. */
+function laterFirst(a: Path, b: Path): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const [x, y] = [a[i]!, b[i]!];
+    if (x === y) continue;
+    if (typeof x === "number" && typeof y === "number") return y - x;
+    return String(y) < String(x) ? -1 : 1;
+  }
+  return b.length - a.length;
+}
+
+/**
+ * `$private_ipv4`-style values are filled in after the merge, from the metadata of the boot; they
+ * are checked as if filled with documentation addresses, so `address: $private_ipv4/24` is valid.
+ */
+const EXAMPLE_METADATA = { privateIpv4: "192.0.2.10", publicIpv4: "198.51.100.10", privateIpv6: "2001:db8::10", publicIpv6: "2001:db8:1::10", hostname: "example", instanceId: "i-example" };
+const checkSchema = (value: Tree) => cloudConfigSchema.safeParse(substitute(value, EXAMPLE_METADATA));
 
 /** Validates plain data; `lastGood` supplies values for the keys that turn out invalid. */
 export function validateValue(raw: unknown, file: string, locate: Locate, lastGood?: CloudConfig): Validated {
@@ -131,13 +163,19 @@ export function validateValue(raw: unknown, file: string, locate: Locate, lastGo
   }
   const value = binaryAsBase64(dropNullEntries(raw)) as Tree;
   const { warnings: diagnostics, emptied } = warnIgnored(value, file, locate);
-  const first = cloudConfigSchema.safeParse(value);
+  const first = checkSchema(value);
   if (first.success && emptied.length === 0) return { file, config: value as CloudConfig, diagnostics };
-  const found = first.success ? [] : problems(first.error.issues, value).filter((p) => !emptied.some((e) => under(p.path, e)));
-  for (const p of found) {
+  // One error per value: zod can report a value twice (a string where a list with a length limit is expected).
+  const seen = new Set<string>();
+  const found = first.success ? [] : problems(first.error.issues, value).filter((p) => !emptied.some((e) => under(p.path, e)) && !seen.has(JSON.stringify(p.path)) && seen.add(JSON.stringify(p.path)));
+  for (const p of found.slice(0, MAX_LISTED)) {
     const { line, col } = locate(p.path, p.key);
     const stand = lastGood !== undefined && getPath(lastGood, p.prune) !== undefined ? "its last good value is used" : "it is ignored";
     diagnostics.push(diag("error", file, line, col, p.message, p.hint ? p.hint.endsWith("?") ? `${p.hint} Until fixed, ${stand}` : `${p.hint}; until fixed, ${stand}` : `until fixed, ${stand}`));
+  }
+  if (found.length > MAX_LISTED) {
+    const { line, col } = locate(found[MAX_LISTED]!.path, found[MAX_LISTED]!.key);
+    diagnostics.push(diag("error", file, line, col, `${found.length - MAX_LISTED} more problems are not listed`, "fix the ones above first; until fixed, each is ignored"));
   }
   // Later indexes first, so removing a list item does not shift the ones still to remove.
   const prunes = [...emptied, ...found.map((p) => p.prune)].sort(laterFirst);
@@ -146,14 +184,14 @@ export function validateValue(raw: unknown, file: string, locate: Locate, lastGo
     if (good !== undefined && path.length > 0) setPath(value, path, structuredClone(good));
     else deletePath(value, path);
   }
-  let second = cloudConfigSchema.safeParse(value);
+  let second = checkSchema(value);
   // Dropping a required field (a file's path:, a service's image:) leaves its parent incomplete:
   // drop the parent too, a level at a time, so the rest of the file still applies.
   for (let round = 0; !second.success && round < 64; round++) {
     const more = problems(second.error.issues, value).map((p) => p.prune).filter((p) => p.length > 0);
     if (more.length === 0) break;
     for (const path of more.sort(laterFirst)) deletePath(value, path);
-    second = cloudConfigSchema.safeParse(value);
+    second = checkSchema(value);
   }
   // Repair can only fail on shapes it could not split (e.g. a bad top-level key): then nothing applies.
   diagnostics.sort((a, b) => a.line - b.line || a.col - b.col);

@@ -36,10 +36,11 @@ export const user = z.strictObject({
   system: bool().optional(),
   no_create_home: bool().optional(),
   no_user_group: bool().optional(),
-  uid: z.union([int(0, 2 ** 31 - 1), z.string().regex(/^\d+$/)], { error: msg("must be a numeric user id") }).optional(),
+  uid: z.union([int(0, 2 ** 31 - 1), z.string().regex(/^\d+$/, msg("must be a numeric user id"))], { error: msg("must be a numeric user id") }).optional(),
 });
 
-const delay = z.union([z.literal("now"), z.string().regex(/^\+\d+$/), z.number().int().min(0)], { error: msg('must be "now", "+MINUTES" or a number of minutes', 'like "+5"') });
+const DELAY = msg('must be "now", "+MINUTES" or a number of minutes', 'like "+5"');
+const delay = z.union([z.literal("now"), z.string().regex(/^\+\d+$/, DELAY), z.number().int().min(0)], { error: DELAY });
 
 export const cloudInitShape = {
   hostname: hostname().optional(),

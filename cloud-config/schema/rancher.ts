@@ -5,7 +5,8 @@ import { network } from "./network.ts";
 import { bool, int, ip, map, msg, scalar, str, strList, strOrList } from "./primitives.ts";
 import { service } from "./service.ts";
 
-const include = z.union([z.boolean(), z.string().regex(/^(true|false)$/)], { error: msg("must be true or false", "true enables the service, false disables it") });
+const INCLUDE = msg("must be true or false", "true enables the service, false disables it");
+const include = z.union([z.boolean(), z.string().regex(/^(true|false)$/, INCLUDE)], { error: INCLUDE });
 
 export const rancher = z.strictObject({
   network: network.optional(),

@@ -4,7 +4,8 @@ import { bool, int, list, map, msg, scalar, str, strList, strOrList } from "./pr
 
 const NAMESPACE = ["host", "none", ""] as const;
 const nsMode = (key: string) => str(`"host" or a container:NAME`).refine((v) => (NAMESPACE as readonly string[]).includes(v) || v.startsWith("container:") || (key === "net" && /^[A-Za-z0-9_.-]+$/.test(v)), msg(`must be "host", "none" or container:NAME`));
-const duration = () => z.union([z.string().regex(/^(\d+(\.\d+)?(ns|us|ms|s|m|h))+$/), z.number().min(0)], { error: msg("must be a duration", 'like "30s" or "1m30s"') });
+const DURATION = msg("must be a duration", 'like "30s" or "1m30s"');
+const duration = () => z.union([z.string().regex(/^(\d+(\.\d+)?(ns|us|ms|s|m|h))+$/, DURATION), z.number().min(0)], { error: DURATION });
 const RESTART = /^(no|always|unless-stopped|on-failure(:\d+)?)$/;
 
 export const healthcheck = z.strictObject({
@@ -22,7 +23,7 @@ export const service = z.strictObject({
   entrypoint: strOrList("a command string or a list of arguments").optional(),
   environment: z.union([z.array(str()), map(z.union([z.string(), z.number(), z.boolean(), z.null()]))], { error: msg("must be a list of NAME=value (or NAME, or a glob like B*) or a map") }).optional(),
   env_file: strOrList().optional(),
-  labels: z.union([map(scalar(), "a map of label names to values"), z.array(z.string().regex(/^[^=]+=/))], { error: msg("must be a map of labels, or a list of name=value") }).optional(),
+  labels: z.union([map(scalar(), "a map of label names to values"), z.array(z.string().regex(/^[^=]+=/, msg("must be name=value")))], { error: msg("must be a map of labels, or a list of name=value") }).optional(),
   volumes: strList("a list of volumes", 'like "/host/path:/container/path:ro"').optional(),
   volumes_from: strList("a list of service names").optional(),
   tmpfs: strOrList().optional(),
