@@ -9,7 +9,8 @@ import { diag, errorsIn, type Diagnostic } from "./diagnostics.ts";
 import { readLastGood, saveLastGood } from "./last-good.ts";
 import { deepMerge } from "./merge.ts";
 import type { CloudConfig } from "./schema/index.ts";
-import { readMetadata, substitute } from "./substitute.ts";
+import { readMetadata } from "./metadata-file.ts";
+import { substitute } from "./substitute.ts";
 import { validateText, validateValue } from "./validate.ts";
 
 export interface Layer {

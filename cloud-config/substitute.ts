@@ -1,6 +1,5 @@
-// `$private_ipv4`-style values, filled in from the instance metadata the datasource gave.
-import { existsSync, readFileSync } from "node:fs";
-import { paths } from "../os/paths.ts";
+// `$private_ipv4`-style values, filled in from the instance metadata the datasource gave. Pure: no
+// files, so the validator can use it anywhere.
 import type { Metadata } from "./datasources/types.ts";
 import { isMapValue } from "./tree.ts";
 
@@ -12,14 +11,6 @@ const VARS: Record<string, "privateIpv4" | "publicIpv4" | "privateIpv6" | "publi
   hostname: "hostname",
   instance_id: "instanceId",
 };
-
-export function readMetadata(): Metadata {
-  try {
-    return existsSync(paths.metadata) ? (JSON.parse(readFileSync(paths.metadata, "utf8")) as Metadata) : {};
-  } catch {
-    return {};
-  }
-}
 
 /** Replaces $name and ${name} for the known names; unknown names and missing values stay as written. */
 export function substitute<T>(v: T, md: Metadata): T {

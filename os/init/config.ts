@@ -5,7 +5,7 @@ import { fetchFirst, datasourcesFor } from "../../cloud-config/datasources/index
 import { formatDiagnostic } from "../../cloud-config/diagnostics.ts";
 import { loadLayers, mergeLayers, readCmdline } from "../../cloud-config/load.ts";
 import type { CloudConfig } from "../../cloud-config/schema/index.ts";
-import { readMetadata } from "../../cloud-config/substitute.ts";
+import { readMetadata } from "../../cloud-config/metadata-file.ts";
 import { applyUserData } from "../../cloud-config/user-data.ts";
 import { log } from "../log.ts";
 import { paths } from "../paths.ts";

@@ -4,7 +4,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig } from "../../cloud-config/load.ts";
 import type { CloudConfig } from "../../cloud-config/schema/index.ts";
-import { readMetadata } from "../../cloud-config/substitute.ts";
+import { readMetadata } from "../../cloud-config/metadata-file.ts";
 import { atomicWrite } from "../../os/atomic-write.ts";
 import { run } from "../../os/exec.ts";
 import { log } from "../../os/log.ts";
