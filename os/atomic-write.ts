@@ -1,18 +1,10 @@
 // Writes a file so a crash leaves either the old or the new content: temp file, fsync, rename, fsync dir.
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { processAlive } from "./process-alive.ts";
 
 /** A temp file untouched this long is stale whatever its PID says (PIDs start over at each boot). */
 const STALE_MS = 10 * 60_000;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /**
  * Removes the temp files of earlier writes of `file` whose writer died before its rename (kill -9,
@@ -32,7 +24,7 @@ function clearStaleTemps(file: string): void {
     const pid = Number(name.slice(prefix.length));
     const tmp = join(dir, name);
     try {
-      if (pid === process.pid || (alive(pid) && Date.now() - statSync(tmp).mtimeMs < STALE_MS)) continue;
+      if (pid === process.pid || (processAlive(pid) && Date.now() - statSync(tmp).mtimeMs < STALE_MS)) continue;
       unlinkSync(tmp);
     } catch {
       // Gone already, or not ours to remove.

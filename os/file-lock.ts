@@ -3,26 +3,17 @@
 // owner is dead (kill -9) is taken over.
 import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
+import { processAlive } from "./process-alive.ts";
 
 const WAIT_MS = 10_000;
 const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
-function ownerAlive(lock: string): boolean {
-  try {
-    const pid = Number(readFileSync(lock, "utf8"));
-    if (!Number.isInteger(pid) || pid <= 0) return false;
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /** True when the lock was left by a dead process and is now removed (or already gone). */
 function takeOverIfDead(lock: string): boolean {
   try {
+    const owner = readFileSync(lock, "utf8");
     // A lock file still empty is being written by its owner this instant (or its owner died then).
-    if (readFileSync(lock, "utf8") === "" ? Date.now() - statSync(lock).mtimeMs < 1000 : ownerAlive(lock)) return false;
+    if (owner === "" ? Date.now() - statSync(lock).mtimeMs < 1000 : processAlive(Number(owner))) return false;
     unlinkSync(lock);
     return true;
   } catch (e) {
