@@ -4,12 +4,11 @@
 import { stringify } from "yaml";
 import { atomicWrite } from "../os/atomic-write.ts";
 import { paths } from "../os/paths.ts";
+import { checkUserData } from "./check.ts";
 import type { Found } from "./datasources/types.ts";
 import { diag, type Diagnostic } from "./diagnostics.ts";
 import { deepMerge } from "./merge.ts";
 import type { CloudConfig } from "./schema/index.ts";
-import { decodeUserData } from "./userdata/decode.ts";
-import { validateText } from "./validate.ts";
 
 export interface Applied {
   /** What was written: "boot.yml", "script", "metadata". */
@@ -23,14 +22,8 @@ export async function applyUserData(found: Found): Promise<Applied> {
   wrote.push("metadata");
   if (!found.userData) return { wrote, diagnostics: [] };
 
-  const decoded = await decodeUserData(found.userData, found.source);
-  const diagnostics = [...decoded.diagnostics];
-  const readable = decoded.cloudConfigs
-    .map((part) => ({ part, v: validateText(part.text, part.source) }))
-    .filter(({ v }) => {
-      diagnostics.push(...v.diagnostics);
-      return v.config !== undefined;
-    });
+  const { decoded, parts, diagnostics } = await checkUserData(found.userData, found.source);
+  const readable = parts.filter(({ v }) => v.config !== undefined);
   if (readable.length === 1) {
     // Kept as written, so `ros config validate` points at the user's own lines.
     atomicWrite(paths.bootConfig, readable[0]!.part.text, 0o600);
