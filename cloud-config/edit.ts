@@ -1,7 +1,7 @@
 // Changes to the user's cloud-config.yml (`ros config set` / `merge`), made on the YAML document so
 // the user's comments and layout survive, refused when they would add an error, written atomically.
 import { existsSync, readFileSync } from "node:fs";
-import { isCollection, isNode, parseDocument, type Document, type YAMLMap } from "yaml";
+import { isCollection, isNode, type Document, type YAMLMap } from "yaml";
 import { atomicWrite } from "../os/atomic-write.ts";
 import { withFileLock } from "../os/file-lock.ts";
 import { errorsIn, formatDiagnostic, type Diagnostic } from "./diagnostics.ts";
@@ -18,10 +18,10 @@ const messagesOf = (ds: Diagnostic[]) => new Set(errorsIn(ds).map((d) => d.messa
 function readDoc(file: string): { doc: Document; errors: Set<string> } {
   const text = existsSync(file) ? readFileSync(file, "utf8") : "";
   const v = validateText(text, file);
-  if (v.config === undefined) {
+  if (v.config === undefined || v.parsed.doc === undefined) {
     throw new ConfigEditError(`${file} cannot be edited until it reads again:\n${v.diagnostics.map(formatDiagnostic).join("\n")}`);
   }
-  return { doc: parseDocument(text, { version: "1.1", uniqueKeys: false }), errors: messagesOf(v.diagnostics) };
+  return { doc: v.parsed.doc, errors: messagesOf(v.diagnostics) };
 }
 
 /**

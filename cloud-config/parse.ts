@@ -16,6 +16,8 @@ export interface ParsedConfig {
   file: string;
   /** The document as plain data (undefined when it could not be read at all). */
   value: unknown;
+  /** The YAML document itself, for edits that keep comments (only when it was read). */
+  doc?: Document;
   diagnostics: Diagnostic[];
   /** Where `path` is in the text; `key` asks for the key rather than its value. */
   locate(path: Path, key?: boolean): Position;
@@ -131,7 +133,7 @@ export function parseConfig(input: string | Buffer, file: string): ParsedConfig 
     const { line, col } = locate(deep);
     return fatal(file, line, col, `maps and lists are nested more than ${MAX_DEPTH} levels deep`, "flatten the structure");
   }
-  return { file, value, diagnostics: duplicateKeys(doc, file, at), locate };
+  return { file, value, doc, diagnostics: duplicateKeys(doc, file, at), locate };
 }
 
 /** cloud-init's and RancherOS's parsers let a repeated key win over the earlier one: a warning here. */
