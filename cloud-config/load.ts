@@ -24,7 +24,7 @@ export interface Layer {
 export const CMDLINE_SOURCE = "kernel command line";
 
 /** The user's own files, in merge order. */
-export function userConfigFiles(): string[] {
+function userConfigFiles(): string[] {
   const d = existsSync(paths.cloudConfigD) ? readdirSync(paths.cloudConfigD).filter((f) => f.endsWith(".yml") || f.endsWith(".yaml")).sort() : [];
   return [...d.map((f) => join(paths.cloudConfigD, f)), paths.cloudConfig];
 }

@@ -3,7 +3,7 @@ import { isMapValue } from "./tree.ts";
 
 export const MASK = "********";
 
-const SECRET_KEY = /^(password|passwd|hashed_passwd|plain_text_passwd|token|secret|auth|.*_key|private_key)$/i;
+const SECRET_KEY = /^(password|passwd|hashed_passwd|plain_text_passwd|token|secret|auth|.*_key)$/i;
 const SECRET_ENV = /(PASSWORD|PASSWD|SECRET|TOKEN|PRIVATE_KEY)/i;
 
 function secretAt(path: string[]): boolean {

@@ -18,7 +18,7 @@ export interface Validated {
 
 type Locate = (path: Path, key?: boolean) => Position;
 
-export function showPath(path: Path): string {
+function showPath(path: Path): string {
   return path.map((s, i) => (typeof s === "number" ? `[${s}]` : i === 0 ? s : `.${s}`)).join("") || "the top level";
 }
 
