@@ -113,7 +113,8 @@ export function parseConfig(input: string | Buffer, file: string): ParsedConfig 
     return {
       file,
       value: undefined,
-      diagnostics: doc.errors.map((e) => {
+      // Running out of stack can surface once per unwound level: one report is enough.
+      diagnostics: uniqueStackErrors(doc.errors).map((e) => {
         const { line, col } = at(e.pos[0]);
         // The parser gives up on very deep nesting by running out of stack: say what that means.
         if (/call stack/i.test(e.message)) return diag("error", file, line, col, `lists and maps are nested too deeply to read (the limit is ${MAX_DEPTH} levels)`, "flatten the structure");
@@ -134,6 +135,11 @@ export function parseConfig(input: string | Buffer, file: string): ParsedConfig 
     return fatal(file, line, col, `maps and lists are nested more than ${MAX_DEPTH} levels deep`, "flatten the structure");
   }
   return { file, value, doc, diagnostics: duplicateKeys(doc, file, at), locate };
+}
+
+function uniqueStackErrors<E extends { message: string }>(errors: E[]): E[] {
+  const first = errors.find((e) => /call stack/i.test(e.message));
+  return first ? [first] : errors;
 }
 
 /** cloud-init's and RancherOS's parsers let a repeated key win over the earlier one: a warning here. */
