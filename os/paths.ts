@@ -29,6 +29,15 @@ export const paths = {
   systemDockerPid: p("/var/run/system-docker.pid"),
   systemDockerLog: p("/var/log/system-docker.log"),
   preloadedMarker: p("/var/lib/system-docker/.ros-preloaded"),
+  /** The user Docker: its socket is a symlink into the folder the `docker` service shares with the host. */
+  userDockerSock: p("/var/run/docker.sock"),
+  userDockerRun: p("/var/run/user-docker"),
+  userDockerRoot: p("/var/lib/docker"),
+  /** The catalog shipped in the image, and what remote catalogs (rancher.repositories) last served. */
+  defaultCatalog: p("/usr/share/ros/catalog"),
+  catalogCache: p("/var/lib/rancher/cache"),
+  /** What the supervisor knows beyond Docker's own state (health restarts, crash loops), per scope. */
+  serviceState: p("/run/ros/services"),
   proc: p("/proc"),
   osRelease: p("/proc/sys/kernel/osrelease"),
   procMounts: p("/proc/mounts"),
@@ -42,3 +51,13 @@ export const paths = {
   home: p("/home"),
   sshdRun: p("/run/sshd"),
 };
+
+/**
+ * Where a host path named in a service definition lives. Corral's own state (config, logs, Docker
+ * data, sockets, homes) is under ROS_ROOT; kernel interfaces and the machine's binaries are not.
+ */
+const ROOTED = ["/var", "/run", "/home", "/opt", "/usr/share/ros", "/etc", "/root"];
+export function hostPath(path: string): string {
+  return ROOTED.some((r) => path === r || path.startsWith(`${r}/`)) ? p(path) : path;
+}
+
