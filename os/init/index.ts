@@ -11,7 +11,7 @@ import { startNetwork } from "./network.ts";
 import { recoveryShell } from "./recovery.ts";
 import { handleShutdownSignals, type Running } from "./shutdown.ts";
 import { startSystemDocker } from "./system-docker.ts";
-import { startSystemServices } from "../services/start.ts";
+import { startServices } from "../services/start.ts";
 
 async function stage<T>(name: string, fn: () => Promise<T> | T): Promise<T> {
   const t = Date.now();
@@ -39,7 +39,7 @@ export async function init(): Promise<void> {
     running.docker = sd.docker;
     running.dockerd = sd.process;
     await stage("images", () => loadPreloadedImages(sd.docker));
-    await stage("services", () => startSystemServices(sd.docker, config.rancher?.services ?? {}));
+    await stage("services", () => startServices(sd.docker, config));
     log("init", "boot complete");
   } catch (e) {
     recoveryShell(e);

@@ -1,43 +1,167 @@
-// Turns a service definition into the Docker API's container-create body.
+// Turns a service into the Docker API's container-create body.
 import type Docker from "dockerode";
 import type { ServiceConfig } from "../../cloud-config/schema/index.ts";
+import { hostPath } from "../paths.ts";
+import { serviceEnv } from "./environment.ts";
+import { privilegedBinds, privilegedHostConfig } from "./privileged.ts";
+import { LABEL, type Service } from "./service.ts";
 
 const asList = (v: string | string[] | undefined): string[] | undefined => (v === undefined ? undefined : Array.isArray(v) ? v : v.split(/\s+/).filter(Boolean));
 
-function env(e: ServiceConfig["environment"]): string[] | undefined {
-  if (e === undefined) return undefined;
-  return Array.isArray(e) ? e : Object.entries(e).map(([k, v]) => `${k}=${v ?? ""}`);
+const UNIT_NS: Record<string, number> = { ns: 1, us: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+/** "1m30s" (or a number of seconds) in nanoseconds. */
+export function nanoseconds(d: string | number | undefined): number | undefined {
+  if (d === undefined) return undefined;
+  if (typeof d === "number") return Math.round(d * 1e9);
+  let total = 0;
+  for (const m of d.matchAll(/(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)/g)) total += Number(m[1]) * UNIT_NS[m[2]!]!;
+  return Math.round(total);
 }
 
-function labels(l: ServiceConfig["labels"]): Record<string, string> {
-  const pairs = Array.isArray(l) ? l.map((x) => x.split(/=(.*)/s, 2) as [string, string]) : Object.entries(l ?? {});
-  return Object.fromEntries(pairs.map(([k, v]) => [k, String(v)]));
+const UNIT_BYTES: Record<string, number> = { "": 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+function bytes(v: string | number | undefined): number | undefined {
+  if (v === undefined || typeof v === "number") return v;
+  const m = /^(\d+)\s*([bkmg]?)b?$/i.exec(v.trim());
+  return m ? Number(m[1]) * UNIT_BYTES[m[2]!.toLowerCase()]! : undefined;
 }
 
-function restartPolicy(restart: string | undefined): { Name: string; MaximumRetryCount?: number } | undefined {
-  if (!restart) return undefined;
-  const [name, count] = restart.split(":");
+function restartPolicy(s: Service): Docker.HostRestartPolicy {
+  // Oneshots and holders run once; a long-running service restarts unless it says otherwise.
+  if (s.kind !== "long-running") return { Name: "no" };
+  const [name, count] = (s.def.restart ?? "always").split(":");
   return count ? { Name: name!, MaximumRetryCount: Number(count) } : { Name: name! };
 }
 
-export function containerSpec(name: string, s: ServiceConfig): Docker.ContainerCreateOptions {
+/** Compose volumes: host paths become Binds (placed by hostPath), a bare container path an anonymous volume. */
+function volumes(list: string[] = []): { binds: string[]; anonymous: Record<string, object> } {
+  const binds: string[] = [];
+  const anonymous: Record<string, object> = {};
+  for (const v of list) {
+    const [src, ...rest] = v.split(":");
+    if (rest.length === 0) anonymous[src!] = {};
+    else binds.push([src!.startsWith("/") ? hostPath(src!) : src!, ...rest].join(":"));
+  }
+  return { binds, anonymous };
+}
+
+interface PortSpec { exposed: Record<string, object>; bindings: Record<string, { HostIp?: string; HostPort?: string }[]> }
+
+/** Compose ports: "80", "8080:80", "127.0.0.1:8080:80", "53:53/udp", and equal-length ranges. */
+export function ports(list: (string | number)[] = []): PortSpec {
+  const out: PortSpec = { exposed: {}, bindings: {} };
+  for (const p of list) {
+    const [spec, proto = "tcp"] = String(p).split("/");
+    const parts = spec!.split(":");
+    const container = parts.pop()!;
+    const host = parts.pop();
+    const ip = parts.pop();
+    const range = (r: string | undefined) => (r ? r.split("-").map(Number) : undefined);
+    const [c0, c1 = c0] = range(container)!;
+    const [h0, h1 = h0] = range(host) ?? [];
+    for (let i = 0; i <= c1! - c0!; i++) {
+      const key = `${c0! + i}/${proto}`;
+      out.exposed[key] = {};
+      const hostPort = h0 === undefined ? "" : String(h1 !== h0 ? h0 + i : h0);
+      (out.bindings[key] ??= []).push({ ...(ip ? { HostIp: ip } : {}), HostPort: hostPort });
+    }
+  }
+  return out;
+}
+
+function devices(list: string[] = []): Docker.DeviceMapping[] {
+  return list.map((d) => {
+    const [host, container = host, perms = "rwm"] = d.split(":");
+    return { PathOnHost: host!, PathInContainer: container!, CgroupPermissions: perms };
+  });
+}
+
+function healthcheck(h: ServiceConfig["healthcheck"]): Docker.HealthConfig | undefined {
+  if (!h) return undefined;
+  if (h.disable) return { Test: ["NONE"] };
+  const test = typeof h.test === "string" ? ["CMD-SHELL", h.test] : h.test;
+  return { Test: test, Interval: nanoseconds(h.interval), Timeout: nanoseconds(h.timeout), Retries: h.retries, StartPeriod: nanoseconds(h.start_period) };
+}
+
+function logConfig(s: ServiceConfig): Docker.HostConfig["LogConfig"] {
+  const type = s.logging?.driver ?? s.log_driver;
+  const options = s.logging?.options ?? s.log_opt;
+  if (!type && !options) return undefined;
+  return { Type: type ?? "json-file", Config: Object.fromEntries(Object.entries(options ?? {}).map(([k, v]) => [k, String(v)])) };
+}
+
+function ulimits(u: ServiceConfig["ulimits"]): { Name: string; Soft: number; Hard: number }[] | undefined {
+  return u && Object.entries(u).map(([Name, v]) => (typeof v === "number" ? { Name, Soft: v, Hard: v } : { Name, Soft: v.soft, Hard: v.hard }));
+}
+
+function sysctls(s: ServiceConfig["sysctls"]): Record<string, string> | undefined {
+  if (!s) return undefined;
+  const pairs = Array.isArray(s) ? s.map((x) => x.split(/=(.*)/s, 2) as [string, string]) : Object.entries(s);
+  return Object.fromEntries(pairs.map(([k, v]) => [k, String(v)]));
+}
+
+const strList = (v: string | string[] | undefined) => (v === undefined ? undefined : Array.isArray(v) ? v : [v]);
+
+/** `environment` is rancher.environment, for the entries that look their value up by name. */
+export function containerSpec(s: Service, environment: Record<string, string | number | boolean | null> = {}): Docker.ContainerCreateOptions {
+  const d = s.def;
+  const vols = volumes(d.volumes);
+  const p = ports(d.ports?.length ? d.ports : undefined);
+  for (const e of d.expose ?? []) p.exposed[String(e).includes("/") ? String(e) : `${e}/tcp`] = {};
+  const privileged = d.privileged ? privilegedHostConfig() : {};
+  const capDrop = [...(privileged.CapDrop ?? []), ...(d.cap_drop ?? [])];
+  const securityOpt = [...(privileged.SecurityOpt ?? []), ...(d.security_opt ?? [])];
+  const binds = [...vols.binds, ...(d.privileged ? privilegedBinds().filter((b) => !vols.binds.some((v) => v.split(":")[1] === b.split(":")[1])) : [])];
   return {
-    name,
-    Image: s.image,
-    Cmd: asList(s.command),
-    Entrypoint: asList(s.entrypoint),
-    Env: env(s.environment),
-    Labels: { ...labels(s.labels), "io.rancher.os.service": name },
-    Tty: s.tty ?? false,
-    OpenStdin: s.stdin_open ?? false,
+    name: s.name,
+    Image: d.image,
+    Cmd: asList(d.command),
+    Entrypoint: asList(d.entrypoint),
+    Env: serviceEnv(d.environment, environment),
+    Labels: { ...s.labels, [LABEL.service]: s.name },
+    Tty: d.tty ?? false,
+    OpenStdin: d.stdin_open ?? false,
+    User: d.user,
+    WorkingDir: d.working_dir,
+    Hostname: d.hostname,
+    Domainname: d.domainname,
+    ExposedPorts: Object.keys(p.exposed).length ? p.exposed : undefined,
+    Volumes: Object.keys(vols.anonymous).length ? vols.anonymous : undefined,
+    Healthcheck: healthcheck(d.healthcheck),
+    StopSignal: d.stop_signal,
+    StopTimeout: d.stop_grace_period === undefined ? undefined : Math.ceil(nanoseconds(d.stop_grace_period)! / 1e9),
     HostConfig: {
-      Binds: s.volumes,
-      NetworkMode: s.net ?? s.network_mode,
-      PidMode: s.pid,
-      IpcMode: s.ipc,
-      UTSMode: s.uts,
-      Privileged: s.privileged ?? false,
-      RestartPolicy: restartPolicy(s.restart),
+      Binds: binds.length ? binds : undefined,
+      VolumesFrom: d.volumes_from,
+      NetworkMode: d.net ?? d.network_mode,
+      PidMode: d.pid,
+      IpcMode: d.ipc,
+      UTSMode: d.uts,
+      ...privileged,
+      CapAdd: [...(privileged.CapAdd ?? []), ...(d.cap_add ?? [])],
+      CapDrop: capDrop.length ? capDrop : undefined,
+      SecurityOpt: securityOpt.length ? securityOpt : undefined,
+      Devices: devices(d.devices),
+      PortBindings: Object.keys(p.bindings).length ? p.bindings : undefined,
+      RestartPolicy: restartPolicy(s),
+      LogConfig: logConfig(d),
+      Tmpfs: strList(d.tmpfs) && Object.fromEntries(strList(d.tmpfs)!.map((t) => [t.split(":")[0]!, t.split(":")[1] ?? ""])),
+      Dns: strList(d.dns),
+      DnsSearch: strList(d.dns_search),
+      ExtraHosts: d.extra_hosts,
+      Links: d.links,
+      ReadonlyRootfs: d.read_only,
+      Init: d.init,
+      Memory: bytes(d.mem_limit),
+      MemorySwap: bytes(d.memswap_limit),
+      ShmSize: bytes(d.shm_size),
+      CpuShares: d.cpu_shares,
+      CpusetCpus: d.cpuset,
+      PidsLimit: d.pids_limit,
+      OomScoreAdj: d.oom_score_adj,
+      Ulimits: ulimits(d.ulimits),
+      Sysctls: sysctls(d.sysctls),
+      GroupAdd: d.group_add?.map(String),
+      CgroupParent: d.cgroup_parent,
     },
   };
 }

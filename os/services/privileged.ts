@@ -1,0 +1,45 @@
+// `privileged: true` where Docker cannot grant it. Docker's privileged mode asks for every
+// capability; where the daemon's bounding set lacks one (CAP_SYS_RESOURCE on our test machines) it
+// refuses. Then the runner asks for every capability the machine has, and opens what privileged
+// mode opens: devices, seccomp, AppArmor, /proc and /sys paths, the host's cgroups.
+import { readFileSync } from "node:fs";
+import type Docker from "dockerode";
+
+// Linux capability numbers, in order (include/uapi/linux/capability.h).
+const CAPS = "CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID KILL SETGID SETUID SETPCAP LINUX_IMMUTABLE NET_BIND_SERVICE NET_BROADCAST NET_ADMIN NET_RAW IPC_LOCK IPC_OWNER SYS_MODULE SYS_RAWIO SYS_CHROOT SYS_PTRACE SYS_PACCT SYS_ADMIN SYS_BOOT SYS_NICE SYS_RESOURCE SYS_TIME SYS_TTY_CONFIG MKNOD LEASE AUDIT_WRITE AUDIT_CONTROL SETFCAP MAC_OVERRIDE MAC_ADMIN SYSLOG WAKE_ALARM BLOCK_SUSPEND AUDIT_READ PERFMON BPF CHECKPOINT_RESTORE".split(" ");
+
+/** Capabilities missing from a bounding set ("CapBnd:" of /proc/PID/status, in hex). */
+export function missingCaps(status: string): string[] {
+  const hex = /^CapBnd:\s*([0-9a-f]+)/im.exec(status)?.[1];
+  if (!hex) return [];
+  const bound = BigInt(`0x${hex}`);
+  return CAPS.filter((_, i) => !(bound & (1n << BigInt(i))));
+}
+
+let cached: string[] | undefined;
+/** The daemons are started by this process's tree, so they share its bounding set. */
+function machineMissingCaps(): string[] {
+  return (cached ??= missingCaps(readFileSync("/proc/self/status", "utf8")));
+}
+
+/** The host-config fields that make a container privileged on this machine. */
+/** Docker's API has CgroupnsMode (1.41); dockerode's types do not yet. */
+export type HostConfig = Docker.HostConfig & { CgroupnsMode?: "host" | "private" };
+
+export function privilegedHostConfig(missing = machineMissingCaps()): Partial<HostConfig> {
+  if (missing.length === 0) return { Privileged: true };
+  return {
+    Privileged: false,
+    CapAdd: ["ALL"],
+    CapDrop: missing,
+    SecurityOpt: ["seccomp=unconfined", "apparmor=unconfined", "systempaths=unconfined"],
+    Devices: [],
+    DeviceCgroupRules: ["a *:* rwm"],
+    CgroupnsMode: "host",
+  };
+}
+
+/** Binds that privileged mode would have given: all of /dev, and cgroups writable. */
+export function privilegedBinds(missing = machineMissingCaps()): string[] {
+  return missing.length === 0 ? [] : ["/dev:/dev", "/sys/fs/cgroup:/sys/fs/cgroup:rw"];
+}
