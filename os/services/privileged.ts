@@ -24,7 +24,7 @@ function machineMissingCaps(): string[] {
 
 /** The host-config fields that make a container privileged on this machine. */
 /** Docker's API has CgroupnsMode (1.41); dockerode's types do not yet. */
-export type HostConfig = Docker.HostConfig & { CgroupnsMode?: "host" | "private" };
+export type HostConfig = Docker.HostConfig & { CgroupnsMode?: "host" | "private"; MaskedPaths?: string[]; ReadonlyPaths?: string[] };
 
 export function privilegedHostConfig(missing = machineMissingCaps()): Partial<HostConfig> {
   if (missing.length === 0) return { Privileged: true };
@@ -32,7 +32,10 @@ export function privilegedHostConfig(missing = machineMissingCaps()): Partial<Ho
     Privileged: false,
     CapAdd: ["ALL"],
     CapDrop: missing,
-    SecurityOpt: ["seccomp=unconfined", "apparmor=unconfined", "systempaths=unconfined"],
+    SecurityOpt: ["seccomp=unconfined", "apparmor=unconfined"],
+    // What the CLI's systempaths=unconfined means in the API: nothing in /proc or /sys masked or read-only.
+    MaskedPaths: [],
+    ReadonlyPaths: [],
     Devices: [],
     DeviceCgroupRules: ["a *:* rwm"],
     CgroupnsMode: "host",

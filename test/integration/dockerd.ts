@@ -1,27 +1,40 @@
-// A private dockerd for a test: its own socket, data root, exec root and pidfile, no bridge and no
-// iptables rules (nothing to clean up on the host), stopped by PID.
+// A private dockerd for a test: its own socket, data root, exec root and pidfile, and no iptables
+// rules (nothing to clean up on the host), stopped by PID. With `bridge`, it gets a bridge of its
+// own (created here, deleted on stop) so published ports work; without, no bridge at all.
 import { join } from "node:path";
 import type Docker from "dockerode";
 import { startDockerd } from "../../os/docker.ts";
+import { run } from "../../os/exec.ts";
 
-export interface TestDockerd { docker: Docker; socket: string; stop(): Promise<void> }
+export interface TestDockerd { docker: Docker; socket: string; dir: string; stop(): Promise<void> }
 
-export async function startTestDockerd(dir: string): Promise<TestDockerd> {
+export interface TestDockerdOptions { bridge?: { name: string; cidr: string } }
+
+export async function startTestDockerd(dir: string, o: TestDockerdOptions = {}): Promise<TestDockerd> {
   const socket = join(dir, "docker.sock");
+  if (o.bridge) {
+    await run("ip", ["link", "del", o.bridge.name]).catch(() => undefined);
+    await run("ip", ["link", "add", o.bridge.name, "type", "bridge"]);
+    await run("ip", ["addr", "add", o.bridge.cidr, "dev", o.bridge.name]);
+    await run("ip", ["link", "set", o.bridge.name, "up"]);
+  }
   const { docker, process: child } = await startDockerd({
     socket,
-    args: [`--data-root=${join(dir, "data")}`, `--exec-root=${join(dir, "exec")}`, `--pidfile=${join(dir, "dockerd.pid")}`, "--bridge=none", "--iptables=false", "--storage-driver=overlay2"],
+    args: [`--data-root=${join(dir, "data")}`, `--exec-root=${join(dir, "exec")}`, `--pidfile=${join(dir, "dockerd.pid")}`, `--bridge=${o.bridge?.name ?? "none"}`, "--iptables=false", "--storage-driver=overlay2"],
     log: join(dir, "dockerd.log"),
     readyTimeoutMs: 30_000,
   });
   return {
     docker,
     socket,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once("exit", () => resolve());
+    dir,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once("exit", resolve));
         child.kill("SIGTERM");
-      }),
+        await exited;
+      }
+      if (o.bridge) await run("ip", ["link", "del", o.bridge.name]).catch(() => undefined);
+    },
   };
 }

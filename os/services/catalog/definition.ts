@@ -32,11 +32,13 @@ function shapeProblems(value: unknown, file: string, locate: (path: Path, key?: 
     const { line, col } = locate(path, key);
     return diag("error", file, line, col, message, hint);
   };
+  if (value === null || value === undefined || (isMapValue(value) && Object.keys(value).length === 0)) return [at([], false, "the file defines no services", "add `NAME:` with `image:` indented under it")];
   if (!isMapValue(value)) return [at([], false, "a definition file must be a map of service names to service definitions", "like `my-service:` with `image:` indented under it")];
-  if (Object.keys(value).length === 0) return [at([], false, "the file defines no services", "add `NAME:` with `image:` indented under it")];
-  return Object.keys(value)
-    .filter((k) => !isSafeName(k))
-    .map((k) => at([k], true, `\`${k}\` cannot name a service`, 'use letters, digits, ".", "_" and "-", starting with a letter or digit'));
+  return Object.entries(value).flatMap(([k, def]) =>
+    !isSafeName(k) ? [at([k], true, `\`${k}\` cannot name a service`, 'use letters, digits, ".", "_" and "-", starting with a letter or digit')]
+    // The validator drops empty values, which would lose this service without a word.
+    : def === null ? [at([k], true, `\`${k}\` has no definition`, "indent `image:` and the rest under it")]
+    : []);
 }
 
 /**

@@ -48,9 +48,9 @@ export async function fetchText(url: string, timeoutMs = REQUEST_TIMEOUT_MS): Pr
   }
 }
 
-/** fetch's own message is "fetch failed": the reason is in its cause. */
+/** fetch's own message is "fetch failed": the reason ("connect ECONNREFUSED 10.0.0.1:80") is in its cause. */
 function describe(e: unknown, timeoutMs: number): string {
   const err = e as Error & { cause?: Error & { code?: string } };
   if (err.name === "TimeoutError") return `no answer within ${timeoutMs / 1000} s`;
-  return err.cause?.code ?? err.cause?.message ?? err.message;
+  return err.cause?.message || err.cause?.code || err.message;
 }

@@ -8,6 +8,7 @@ import { Session, type CatalogOptions } from "./session.ts";
 
 export async function includedServices(config: CloudConfig, opts: CatalogOptions = {}): Promise<{ services: Record<string, ServiceConfig>; errors: string[] }> {
   const wanted = Object.entries(config.rancher?.services_include ?? {}).filter(([, on]) => on === true || on === "true").map(([ref]) => ref);
+  if (wanted.length === 0) return { services: {}, errors: [] };
   const session = new Session(config, opts);
   // All at once (they share the session's fetches); merged below in config order, so the result
   // does not depend on which server answers first.
@@ -30,7 +31,7 @@ export async function includedServices(config: CloudConfig, opts: CatalogOptions
         continue;
       }
       services[name] = def;
-      from[name] = `rancher.services_include.${ref}`;
+      from[name] = where;
     }
   });
   return { services, errors };
