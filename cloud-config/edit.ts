@@ -56,7 +56,7 @@ function setIn(doc: Document, path: Path, value: unknown): void {
   node.set(path[path.length - 1], next);
 }
 
-/** Sets each path to its value in `file`; nothing is written if that adds an error. */
+/** Sets each path to its value (undefined: removes it) in `file`; nothing is written if that adds an error. */
 export function setValues(file: string, changes: [Path, unknown][]): Diagnostic[] {
   return withFileLock(file, () => setLocked(file, changes));
 }
@@ -66,7 +66,9 @@ function setLocked(file: string, changes: [Path, unknown][]): Diagnostic[] {
   for (const [path, value] of changes) {
     try {
       if (path.length === 0) throw new Error("the whole config cannot be replaced; name a key");
-      setIn(doc, path, value);
+      // undefined removes the key (a key that is not there is already removed).
+      if (value === undefined) doc.deleteIn(path);
+      else setIn(doc, path, value);
     } catch (e) {
       throw new ConfigEditError(`cannot set ${path.join(".")}: ${(e as Error).message}`);
     }

@@ -9,14 +9,17 @@ export class CycleError extends Error {
   }
 }
 
-/** For each service, the services it waits for. Throws CycleError. */
-export function dependencies(services: Service[]): Map<string, Set<string>> {
+/** The graph, and every cycle in it; each cycle's own edges are left out so the rest can be ordered. */
+export function dependencyGraph(services: Service[]): { deps: Map<string, Set<string>>; cycles: string[][] } {
   const known = new Set(services.map((s) => s.name));
   const deps = new Map(services.map((s) => [s.name, new Set(s.after.filter((a) => known.has(a) && a !== s.name))]));
   for (const s of services) for (const b of s.before) if (known.has(b) && b !== s.name) deps.get(b)!.add(s.name);
-  const cycle = findCycle(deps);
-  if (cycle) throw new CycleError(cycle);
-  return deps;
+  const cycles: string[][] = [];
+  for (let cycle = findCycle(deps); cycle; cycle = findCycle(deps)) {
+    cycles.push(cycle);
+    cycle.forEach((n, i) => deps.get(n)!.delete(cycle[(i + 1) % cycle.length]!));
+  }
+  return { deps, cycles };
 }
 
 function findCycle(deps: Map<string, Set<string>>): string[] | undefined {
@@ -52,18 +55,4 @@ export function withDependencies(names: string[], deps: Map<string, Set<string>>
   };
   names.forEach(add);
   return out;
-}
-
-/** Services in the order they may stop: every service before the ones it waits for. */
-export function stopOrder(deps: Map<string, Set<string>>): string[] {
-  const order: string[] = [];
-  const seen = new Set<string>();
-  const visit = (n: string) => {
-    if (seen.has(n)) return;
-    seen.add(n);
-    for (const d of deps.get(n) ?? []) visit(d);
-    order.push(n);
-  };
-  [...deps.keys()].sort().forEach(visit);
-  return order.reverse();
 }

@@ -5,7 +5,8 @@ import { containerSpec } from "./container-spec.ts";
 import { dockerMessage, isNotFound, startFailure } from "./docker-errors.ts";
 import { engineFor, type Engines } from "./engines.ts";
 import { fingerprint } from "./fingerprint.ts";
-import { dependencies, withDependencies } from "./graph.ts";
+import { logText } from "./log-frames.ts";
+import { CycleError, dependencyGraph, withDependencies } from "./graph.ts";
 import { LABEL, type Service } from "./service.ts";
 
 export type Result = "running" | "started" | "created" | "done" | "failed" | "skipped";
@@ -31,11 +32,16 @@ const LOG_TAIL = 5;
 
 export async function up(services: Service[], engines: Engines, o: UpOptions = {}): Promise<Outcome[]> {
   const byName = new Map(services.map((s) => [s.name, s]));
-  const deps = dependencies(services);
+  // Services in a cycle cannot start (each waits for another); they fail, the rest goes on.
+  const { deps, cycles } = dependencyGraph(services);
   // User services run on the user Docker, which is the `docker` service.
   if (byName.has("docker")) for (const s of services) if (s.scope === "user" && s.name !== "docker") deps.get(s.name)!.add("docker");
   const wanted = o.only ? withDependencies(o.only, deps) : new Set(byName.keys());
   const results = new Map<string, Promise<Outcome>>();
+  for (const cycle of cycles) {
+    const detail = new CycleError(cycle).message;
+    for (const name of cycle) results.set(name, Promise.resolve({ name, scope: byName.get(name)!.scope, result: "failed", detail }));
+  }
   const bring = (name: string): Promise<Outcome> => {
     let r = results.get(name);
     if (!r) {
@@ -103,18 +109,6 @@ async function runOneshot(container: Docker.Container, out: (r: Result, d?: stri
   if (StatusCode === 0) return out("done", undefined, recreated);
   const tail = (await container.logs({ stdout: true, stderr: true, tail: LOG_TAIL }).catch(() => Buffer.alloc(0))) as Buffer;
   return out("failed", `exited with ${StatusCode}${tail.length ? `; its last output: ${logText(tail)}` : ""}`, recreated);
-}
-
-/** A non-TTY container's log stream is framed (8-byte headers); the text is what users want. */
-export function logText(raw: Buffer): string {
-  const parts: Buffer[] = [];
-  let i = 0;
-  while (i + 8 <= raw.length && raw[i]! <= 2 && raw[i + 1] === 0) {
-    const len = raw.readUInt32BE(i + 4);
-    parts.push(raw.subarray(i + 8, i + 8 + len));
-    i += 8 + len;
-  }
-  return (parts.length ? Buffer.concat(parts) : raw).toString("utf8").trim().split("\n").join(" | ");
 }
 
 /** For a dependency with its own health check: undefined once healthy, else what went wrong. */

@@ -1,13 +1,23 @@
-// The boot's services stage: every service the merged config names (its own and the catalog's that
-// services_include turns on), brought up by the runner; oneshots run again on every boot.
+// The boot's services stage: every service the config asks for, brought up by the runner (oneshots
+// run again on every boot), then kept healthy by a supervisor on each Docker.
+import type Docker from "dockerode";
 import type { CloudConfig } from "../../cloud-config/schema/index.ts";
 import { log } from "../log.ts";
+import { configuredServices } from "./configured.ts";
 import { engines } from "./engines.ts";
-import { up, type Outcome } from "./runner.ts";
-import { toServices } from "./service.ts";
-import type Docker from "dockerode";
+import { up } from "./runner.ts";
+import { supervise } from "./supervisor.ts";
 
-export async function startServices(system: Docker, config: CloudConfig): Promise<Outcome[]> {
-  const services = toServices(config.rancher?.services ?? {});
-  return up(services, engines(system), { environment: config.rancher?.environment ?? {}, rerunOneshots: true, log: (l) => log("services", l) });
+export async function startServices(system: Docker, config: CloudConfig): Promise<void> {
+  const say = (l: string) => log("services", l);
+  const { services, errors } = await configuredServices(config);
+  for (const e of errors) say(`error: ${e}`);
+  const e = engines(system);
+  supervise(system, "system", { log: say });
+  const outcomes = up(services, e, { environment: config.rancher?.environment ?? {}, rerunOneshots: true, log: say });
+  // The user Docker is itself a service: supervise it once it answers.
+  if (services.some((s) => s.scope === "user") || services.some((s) => s.name === "docker")) {
+    e.user().then((user) => supervise(user, "user", { log: say }), (err: Error) => say(err.message));
+  }
+  await outcomes;
 }

@@ -17,6 +17,8 @@ export interface CatalogOptions {
   warn?: (message: string) => void;
   /** Per HTTP request. */
   timeoutMs?: number;
+  /** Use a cached copy when there is one instead of asking the server (quick listings). */
+  preferCache?: boolean;
 }
 
 /** A file's text and what to call it in messages: its URL, or its path. */
@@ -28,6 +30,7 @@ export class Session {
   readonly env: Record<string, string>;
   private readonly warnFn: (message: string) => void;
   private readonly timeoutMs: number;
+  private readonly preferCache: boolean;
   private readonly warned = new Set<string>();
   private readonly memos = new Map<string, Promise<unknown>>();
   /** Why a remote repository (or URL) could not be reached, by repository name or URL. */
@@ -36,6 +39,7 @@ export class Session {
   constructor(config: CloudConfig, opts: CatalogOptions = {}) {
     this.warnFn = opts.warn ?? ((m) => log("catalog", `warning: ${m}`));
     this.timeoutMs = opts.timeoutMs ?? REQUEST_TIMEOUT_MS;
+    this.preferCache = opts.preferCache ?? false;
     const { repos, warnings } = repositories(config);
     this.repos = repos;
     for (const w of warnings) this.warn(w);
@@ -77,6 +81,8 @@ export class Session {
 
   /** The server's copy, cached; the cached copy when the server cannot be reached. */
   private async remote(url: string, host: string, slot: CacheSlot, hint: string): Promise<string> {
+    const early = this.preferCache ? readCached(slot) : undefined;
+    if (early !== undefined) return early;
     if (!this.unreachable.has(host)) {
       try {
         const text = await fetchText(url, this.timeoutMs);

@@ -1,0 +1,176 @@
+// What `ros service …` does, loaded only when such a command runs. Services are those of the merged
+// config plus the catalog's enabled ones; enable/disable/delete write cloud-config.yml.
+import Docker from "dockerode";
+import { formatDiagnostic } from "../../cloud-config/diagnostics.ts";
+import { ConfigEditError, setValues } from "../../cloud-config/edit.ts";
+import { loadConfig } from "../../cloud-config/load.ts";
+import type { CloudConfig } from "../../cloud-config/schema/index.ts";
+import { nearest } from "../../cloud-config/suggest.ts";
+import { paths } from "../paths.ts";
+import { catalogIndex, CatalogError, resolveEntry, type CatalogOptions } from "../services/catalog/index.ts";
+import { configuredServices } from "../services/configured.ts";
+import { dockerMessage, isNotFound } from "../services/docker-errors.ts";
+import { logFrames } from "../services/log-frames.ts";
+import { engineFor, engines } from "../services/engines.ts";
+import { up as runnerUp } from "../services/runner.ts";
+import type { Service } from "../services/service.ts";
+import { serviceStatus, type Status } from "../services/status.ts";
+
+const fail = (lines: string[]): never => {
+  for (const l of lines) process.stderr.write(`${l}\n`);
+  process.exit(1);
+};
+const say = (line: string) => process.stdout.write(`${line}\n`);
+const warn = (m: string) => process.stderr.write(`ros: warning: ${m}\n`);
+/** A short wait for the user Docker: a command reports it down rather than hang. */
+const QUICK_WAIT_MS = 3000;
+
+const config = (): CloudConfig => loadConfig().config;
+
+/** Catalog errors carry the definition's own FILE:LINE:COL lines. */
+async function catalog<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof CatalogError) return fail([`ros service: ${e.message}`, ...e.diagnostics]);
+    throw e;
+  }
+}
+
+async function allServices(c: CloudConfig, o: CatalogOptions = {}): Promise<Service[]> {
+  const { services, errors } = await configuredServices(c, { warn, preferCache: true, ...o });
+  for (const e of errors) warn(e);
+  return services;
+}
+
+function pick(services: Service[], names: string[]): Service[] {
+  return names.map((n) => {
+    const s = services.find((x) => x.name === n);
+    if (s) return s;
+    const near = nearest(n, services.map((x) => x.name));
+    return fail([`ros service: no service named ${n} in the config${near ? `; did you mean ${near}?` : ""} (\`ros service list -a\` lists them; \`ros service enable\` adds catalog ones)`]);
+  });
+}
+
+function edit(changes: [string[], unknown][]): void {
+  try {
+    const errors = setValues(paths.cloudConfig, changes);
+    if (errors.length) fail(["ros service: refused, nothing was changed:", ...errors.map(formatDiagnostic)]);
+  } catch (e) {
+    if (e instanceof ConfigEditError) fail([e.message]);
+    throw e;
+  }
+}
+
+const includeKey = (name: string) => ["rancher", "services_include", name];
+const included = (c: CloudConfig) => c.rancher?.services_include ?? {};
+
+export async function list(o: { all?: boolean; update?: boolean }): Promise<void> {
+  const c = config();
+  const idx = await catalog(() => catalogIndex(c, { warn, preferCache: !o.update }));
+  const on = included(c);
+  const rows: [string, string][] = idx.services.map((e) => [String(on[e.name]) === "true" ? "enabled" : "disabled", e.repo === "core" ? e.name : `${e.name} (${e.repo})`]);
+  // Enabled by URL or path: not in any index, still the user's.
+  for (const [k, v] of Object.entries(on)) if (!idx.services.some((e) => e.name === k)) rows.push([String(v) === "true" ? "enabled" : "disabled", k]);
+  if (o.all) for (const name of Object.keys(c.rancher?.services ?? {})) rows.push(["config", name]);
+  for (const [state, name] of rows) say(`${state.padEnd(9)}${name}`);
+}
+
+export async function enable(name: string): Promise<void> {
+  const c = config();
+  const entry = await catalog(() => resolveEntry(c, name, "services", { warn }));
+  edit([[includeKey(name), true]]);
+  say(`enabled ${entry.name} (from ${entry.source}); \`ros service up ${Object.keys(entry.services).join(" ")}\` starts it now, or the next boot does`);
+}
+
+export function disable(name: string): void {
+  if (String(included(config())[name]) !== "true") fail([`ros service: ${name} is not enabled (\`ros service list\` shows what is)`]);
+  edit([[includeKey(name), false]]);
+  say(`disabled ${name}; its containers stay until \`ros service rm ${name}\``);
+}
+
+export async function remove(name: string): Promise<void> {
+  const c = config();
+  if (!(name in included(c))) fail([`ros service: ${name} was never enabled (\`ros service list\` shows what is)`]);
+  const entry = await catalog(() => resolveEntry(c, name, "services", { warn })).catch(() => undefined);
+  edit([[includeKey(name), undefined]]);
+  const e = engines(undefined, undefined, QUICK_WAIT_MS);
+  // An entry that no longer resolves still leaves a container named after it.
+  for (const [svc, def] of Object.entries(entry?.services ?? { [name]: { image: "" } })) {
+    const scope = String((def.labels as Record<string, string> | undefined)?.["io.rancher.os.scope"]) === "user" ? "user" : "system";
+    const docker = await engineFor(e, scope).catch(() => undefined);
+    await docker?.getContainer(svc).remove({ force: true }).catch(() => undefined);
+  }
+  say(`deleted ${name}`);
+}
+
+export async function up(names: string[]): Promise<void> {
+  const c = config();
+  const services = await allServices(c);
+  if (names.length) pick(services, names);
+  const outcomes = await runnerUp(services, engines(), { only: names.length ? names : undefined, environment: c.rancher?.environment ?? {} });
+  let bad = false;
+  for (const o of outcomes.sort((a, b) => a.name.localeCompare(b.name))) {
+    bad ||= o.result === "failed" || o.result === "skipped";
+    say(`${o.name}: ${o.result}${o.recreated ? " (recreated)" : ""}${o.detail ? `: ${o.detail}` : ""}`);
+  }
+  if (bad) process.exit(1);
+}
+
+export async function containerOp(op: "start" | "stop" | "restart" | "rm", names: string[], o: { timeout?: number; force?: boolean }): Promise<void> {
+  const chosen = pick(await allServices(config()), names);
+  const e = engines(undefined, undefined, QUICK_WAIT_MS);
+  let bad = false;
+  for (const s of chosen) {
+    try {
+      const c = (await engineFor(e, s.scope)).getContainer(s.name);
+      if (op === "stop") await c.stop({ t: o.timeout });
+      else if (op === "rm") await c.remove({ force: o.force ?? false });
+      else await c[op]();
+      say(`${s.name}: ${op === "rm" ? "removed" : `${op}ed`.replace("stoped", "stopped")}`);
+    } catch (err) {
+      bad = true;
+      const why = isNotFound(err) ? `has no container (\`ros service up ${s.name}\` creates it)` : (err as { statusCode?: number }).statusCode === 304 ? `is already ${op === "stop" ? "stopped" : "running"}` : dockerMessage(err);
+      process.stderr.write(`ros service ${op}: ${s.name} ${why}\n`);
+    }
+  }
+  if (bad) process.exit(1);
+}
+
+function age(since: string | undefined): string {
+  if (!since) return "-";
+  let s = Math.max(0, Math.round((Date.now() - Date.parse(since)) / 1000));
+  const parts: string[] = [];
+  for (const [unit, n] of [["d", 86400], ["h", 3600], ["m", 60]] as const) if (s >= n) parts.push(`${Math.floor(s / n)}${unit}`), (s %= n);
+  return parts.length >= 2 ? parts.slice(0, 2).join("") : `${parts.join("")}${s}s`;
+}
+
+export function table(rows: Status[]): string {
+  const head = ["NAME", "SCOPE", "KIND", "STATE", "HEALTH", "RESTARTS", "UP", "IMAGE"];
+  const cells = rows.map((r) => [r.name, r.scope, r.kind, r.state, r.health, String(r.restarts), age(r.state === "running" || r.state === "crash-loop" ? r.since : undefined), r.image + (r.detail ? `  (${r.detail})` : "")]);
+  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  return [head, ...cells].map((c) => c.map((x, i) => (i === c.length - 1 ? x : x.padEnd(widths[i]! + 2))).join("").trimEnd()).join("\n");
+}
+
+export async function ps(o: { output: string }): Promise<void> {
+  const rows = await serviceStatus(await allServices(config()), engines(undefined, undefined, QUICK_WAIT_MS));
+  rows.sort((a, b) => (a.scope === b.scope ? a.name.localeCompare(b.name) : a.scope === "system" ? -1 : 1));
+  say(o.output === "json" ? JSON.stringify(rows, null, 2) : table(rows));
+}
+
+export async function logs(name: string, o: { follow?: boolean; lines?: number }): Promise<void> {
+  const [s] = pick(await allServices(config()), [name]);
+  const docker: Docker = await engineFor(engines(undefined, undefined, QUICK_WAIT_MS), s!.scope).catch((e: Error) => fail([`ros service logs: ${e.message}`]));
+  const c = docker.getContainer(s!.name);
+  const info = await c.inspect().catch((e: unknown) => fail([`ros service logs: ${s!.name} ${isNotFound(e) ? "has no container" : dockerMessage(e)}`]));
+  const opts = { stdout: true, stderr: true, tail: o.lines, timestamps: false } as const;
+  if (!o.follow) {
+    const buf = (await c.logs({ ...opts, follow: false })) as unknown as Buffer;
+    for (const [stream, data] of info.Config.Tty ? [[1, buf] as const] : logFrames(buf)) (stream === 2 ? process.stderr : process.stdout).write(data);
+    return;
+  }
+  const stream = (await c.logs({ ...opts, follow: true })) as NodeJS.ReadableStream;
+  if (info.Config.Tty) stream.pipe(process.stdout);
+  else docker.modem.demuxStream(stream, process.stdout, process.stderr);
+  await new Promise((r) => stream.on("end", r));
+}
