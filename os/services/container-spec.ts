@@ -18,11 +18,12 @@ export function nanoseconds(d: string | number | undefined): number | undefined 
   return Math.round(total);
 }
 
-const UNIT_BYTES: Record<string, number> = { "": 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+const UNIT_BYTES: Record<string, number> = { "": 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
+/** Compose sizes: 512m, 1.5g, 2GiB, or a number of bytes. */
 function bytes(v: string | number | undefined): number | undefined {
   if (v === undefined || typeof v === "number") return v;
-  const m = /^(\d+)\s*([bkmg]?)b?$/i.exec(v.trim());
-  return m ? Number(m[1]) * UNIT_BYTES[m[2]!.toLowerCase()]! : undefined;
+  const m = /^(\d+(?:\.\d+)?)\s*([bkmgtp]?)(?:i?b)?$/i.exec(v.trim());
+  return m ? Math.round(Number(m[1]) * UNIT_BYTES[m[2]!.toLowerCase()]!) : undefined;
 }
 
 function restartPolicy(s: Service): Docker.HostRestartPolicy {
@@ -46,7 +47,10 @@ function volumes(list: string[] = []): { binds: string[]; anonymous: Record<stri
 
 interface PortSpec { exposed: Record<string, object>; bindings: Record<string, { HostIp?: string; HostPort?: string }[]> }
 
-/** Compose ports: "80", "8080:80", "127.0.0.1:8080:80", "53:53/udp", and equal-length ranges. */
+/**
+ * Compose ports: "80", "8080:80", "127.0.0.1:8080:80", "53:53/udp", ranges of equal length, and
+ * one container port with a host range (Docker picks a free port in it). Throws on other ranges.
+ */
 export function ports(list: (string | number)[] = []): PortSpec {
   const out: PortSpec = { exposed: {}, bindings: {} };
   for (const p of list) {
@@ -55,13 +59,15 @@ export function ports(list: (string | number)[] = []): PortSpec {
     const container = parts.pop()!;
     const host = parts.pop();
     const ip = parts.pop();
-    const range = (r: string | undefined) => (r ? r.split("-").map(Number) : undefined);
-    const [c0, c1 = c0] = range(container)!;
-    const [h0, h1 = h0] = range(host) ?? [];
-    for (let i = 0; i <= c1! - c0!; i++) {
-      const key = `${c0! + i}/${proto}`;
+    const [c0, c1 = c0] = container.split("-").map(Number) as [number, number?];
+    const [h0, h1 = h0] = (host ? host.split("-").map(Number) : []) as [number?, number?];
+    const hostRange = h0 !== undefined && h1 !== h0;
+    if (hostRange && c1 !== c0 && h1! - h0 !== c1! - c0) throw new Error(`ports: ${p}: the host and container ranges differ in length`);
+    if (!hostRange && h0 !== undefined && c1 !== c0) throw new Error(`ports: ${p}: a range of container ports needs a host range of the same length`);
+    for (let i = 0; i <= c1! - c0; i++) {
+      const key = `${c0 + i}/${proto}`;
       out.exposed[key] = {};
-      const hostPort = h0 === undefined ? "" : String(h1 !== h0 ? h0 + i : h0);
+      const hostPort = h0 === undefined ? "" : !hostRange ? String(h0) : c1 === c0 ? `${h0}-${h1}` : String(h0 + i);
       (out.bindings[key] ??= []).push({ ...(ip ? { HostIp: ip } : {}), HostPort: hostPort });
     }
   }

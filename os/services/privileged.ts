@@ -8,18 +8,21 @@ import type Docker from "dockerode";
 // Linux capability numbers, in order (include/uapi/linux/capability.h).
 const CAPS = "CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID KILL SETGID SETUID SETPCAP LINUX_IMMUTABLE NET_BIND_SERVICE NET_BROADCAST NET_ADMIN NET_RAW IPC_LOCK IPC_OWNER SYS_MODULE SYS_RAWIO SYS_CHROOT SYS_PTRACE SYS_PACCT SYS_ADMIN SYS_BOOT SYS_NICE SYS_RESOURCE SYS_TIME SYS_TTY_CONFIG MKNOD LEASE AUDIT_WRITE AUDIT_CONTROL SETFCAP MAC_OVERRIDE MAC_ADMIN SYSLOG WAKE_ALARM BLOCK_SUSPEND AUDIT_READ PERFMON BPF CHECKPOINT_RESTORE".split(" ");
 
-/** Capabilities missing from a bounding set ("CapBnd:" of /proc/PID/status, in hex). */
-export function missingCaps(status: string): string[] {
+/**
+ * Capabilities missing from a bounding set ("CapBnd:" of /proc/PID/status, in hex), among those the
+ * kernel has (0..lastCap, /proc/sys/kernel/cap_last_cap): an older kernel lacks the newest ones.
+ */
+export function missingCaps(status: string, lastCap = CAPS.length - 1): string[] {
   const hex = /^CapBnd:\s*([0-9a-f]+)/im.exec(status)?.[1];
   if (!hex) return [];
   const bound = BigInt(`0x${hex}`);
-  return CAPS.filter((_, i) => !(bound & (1n << BigInt(i))));
+  return CAPS.filter((_, i) => i <= lastCap && !(bound & (1n << BigInt(i))));
 }
 
 let cached: string[] | undefined;
 /** The daemons are started by this process's tree, so they share its bounding set. */
 function machineMissingCaps(): string[] {
-  return (cached ??= missingCaps(readFileSync("/proc/self/status", "utf8")));
+  return (cached ??= missingCaps(readFileSync("/proc/self/status", "utf8"), Number(readFileSync("/proc/sys/kernel/cap_last_cap", "utf8"))));
 }
 
 /** The host-config fields that make a container privileged on this machine. */

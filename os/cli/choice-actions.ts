@@ -1,0 +1,114 @@
+// What `ros console …` and `ros engine …` do: one of the catalog's consoles (or engines) is the
+// config's choice, rancher.console (rancher.docker.engine); switching also replaces the running
+// container. The console's own container cannot replace itself (the command runs in it), so a
+// short-lived container on system-docker does that.
+import { createInterface } from "node:readline/promises";
+import Docker from "dockerode";
+import { formatDiagnostic } from "../../cloud-config/diagnostics.ts";
+import { ConfigEditError, setValues } from "../../cloud-config/edit.ts";
+import { loadConfig } from "../../cloud-config/load.ts";
+import type { CloudConfig } from "../../cloud-config/schema/index.ts";
+import { hostPath, paths, ROS_ROOT } from "../paths.ts";
+import { VERSION } from "../version.ts";
+import { catalogIndex, CatalogError, resolveEntry } from "../services/catalog/index.ts";
+import { configuredServices, DEFAULT_CONSOLE } from "../services/configured.ts";
+import { dockerMessage } from "../services/docker-errors.ts";
+import { engines } from "../services/engines.ts";
+import { logText } from "../services/log-frames.ts";
+import { up } from "../services/runner.ts";
+
+export type Choice = "console" | "engine";
+const KIND = { console: "consoles", engine: "engines" } as const;
+const SETTING = { console: ["rancher", "console"], engine: ["rancher", "docker", "engine"] };
+const SERVICE = { console: "console", engine: "docker" } as const;
+
+const fail = (lines: string[]): never => {
+  for (const l of lines) process.stderr.write(`${l}\n`);
+  process.exit(1);
+};
+const say = (line: string) => process.stdout.write(`${line}\n`);
+const warn = (m: string) => process.stderr.write(`ros: warning: ${m}\n`);
+
+const current = (c: CloudConfig, what: Choice) => (what === "console" ? c.rancher?.console ?? DEFAULT_CONSOLE : c.rancher?.docker?.engine);
+
+export async function list(what: Choice): Promise<void> {
+  const c = loadConfig().config;
+  const idx = await catalogIndex(c, { warn, preferCache: true });
+  const now = current(c, what);
+  for (const e of idx[KIND[what]]) say(`${e.name === now ? "current " : "disabled"} ${e.repo === "core" ? e.name : `${e.name} (${e.repo})`}`);
+  if (what === "engine" && now === undefined) say("current  (the image's own)");
+}
+
+/** Checks NAME resolves, then makes it the config's choice. */
+async function choose(what: Choice, name: string): Promise<CloudConfig> {
+  const c = loadConfig().config;
+  if (!(what === "console" && name === DEFAULT_CONSOLE)) {
+    try {
+      await resolveEntry(c, name, KIND[what], { warn });
+    } catch (e) {
+      if (e instanceof CatalogError) fail([`ros ${what}: ${e.message}`, ...e.diagnostics]);
+      throw e;
+    }
+  }
+  try {
+    const errors = setValues(paths.cloudConfig, [[SETTING[what], name]]);
+    if (errors.length) fail([`ros ${what}: refused, nothing was changed:`, ...errors.map(formatDiagnostic)]);
+  } catch (e) {
+    if (e instanceof ConfigEditError) fail([e.message]);
+    throw e;
+  }
+  return loadConfig().config;
+}
+
+export async function enable(what: Choice, name: string): Promise<void> {
+  await choose(what, name);
+  say(`the next boot uses ${what} ${name} (\`ros ${what} switch ${name}\` switches now)`);
+}
+
+async function confirm(question: string): Promise<boolean> {
+  if (!process.stdin.isTTY) return true;
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  const answer = await rl.question(`${question} [y/N] `);
+  rl.close();
+  return /^y(es)?$/i.test(answer.trim());
+}
+
+export async function switchTo(what: Choice, name: string, o: { force?: boolean }): Promise<void> {
+  const warning = what === "console" ? "The console container is replaced: every SSH and console session ends (homes and keys stay)." : "The user Docker restarts: its running containers stop.";
+  if (!o.force && !(await confirm(`${warning} Switch to ${what} ${name}?`))) fail(["ros: nothing was changed"]);
+  const c = await choose(what, name);
+  if (what === "console") return replaceConsole(name);
+  const { services, errors } = await configuredServices(c, { warn });
+  for (const e of errors) warn(e);
+  const outcomes = await up(services, engines(), { only: [SERVICE[what]], environment: c.rancher?.environment ?? {} });
+  const out = outcomes.find((x) => x.name === SERVICE[what])!;
+  say(`${what} ${name}: ${out.name} ${out.result}${out.detail ? `: ${out.detail}` : ""}`);
+  if (out.result === "failed" || out.result === "skipped") process.exit(1);
+}
+
+/** The switch runs in its own container, which outlives the console it replaces. */
+async function replaceConsole(name: string): Promise<void> {
+  say(`switching to console ${name}; log in again when it is up`);
+  const docker = new Docker({ socketPath: paths.systemDockerSock });
+  // The same paths inside as outside, so the container's `ros` sees the host as this one does.
+  const shared = [paths.systemDockerSock, paths.confDir, hostPath("/usr/share/ros"), paths.catalogCache];
+  await docker.getContainer("console-switch").remove({ force: true }).catch(() => undefined);
+  const switcher = await docker.createContainer({
+    name: "console-switch",
+    Image: `corral/os-base:${VERSION}`,
+    Cmd: ["service", "up", "console"],
+    Env: [`ROS_ROOT=${ROS_ROOT}`],
+    HostConfig: { Binds: shared.map((p) => `${p}:${p}`), NetworkMode: "host" },
+  });
+  const exited = switcher.wait() as Promise<{ StatusCode: number }>;
+  try {
+    await switcher.start();
+  } catch (e) {
+    fail([`ros console: the switch could not start: ${dockerMessage(e)}`]);
+  }
+  const { StatusCode } = await exited;
+  const output = logText((await switcher.logs({ stdout: true, stderr: true })) as unknown as Buffer);
+  await switcher.remove().catch(() => undefined);
+  if (StatusCode !== 0) fail([`ros console: the switch failed: ${output}`]);
+  say(output);
+}
