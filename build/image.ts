@@ -12,6 +12,7 @@ import { buildIso } from "./iso.ts";
 import { fetchKernel } from "./kernel.ts";
 import { packLayer } from "./layer.ts";
 import { writeOsConfig } from "./os-config.ts";
+import { writeCoreCatalog } from "./catalog.ts";
 import { Progress } from "./progress.ts";
 import { imageDebs, pickedDebs, unpack } from "./rootfs.ts";
 import type { Deb } from "./apt.ts";
@@ -93,6 +94,8 @@ export async function buildAll(): Promise<typeof ARTIFACTS> {
   }
 
   const osConfig = writeOsConfig(ver, join(DIST, "os-config.yml"));
+  const catalog = cacheDir("core-catalog");
+  const catalogKey = writeCoreCatalog(catalog);
   const preload = join(cacheDir("preload"), "images.tar");
   await progress.step("preloaded images", () => writeArchive(initrdDef.preload.map((n) => {
     const img = built.get(n);
@@ -104,8 +107,8 @@ export async function buildAll(): Promise<typeof ARTIFACTS> {
   await progress.step("initrd", async () => {
     const debs = await imageDebs(initrdDef, new Set());
     const picked = await pickedDebs(initrdDef);
-    const key = hash(initrdDef.source, ...debKey(debs), ...debKey(picked), kernel.version, readFileSync(bundlePath), readFileSync(osConfig), readFileSync(`${preload}.key`));
-    await cached(ARTIFACTS.initrd, key, () => buildInitrd({ def: initrdDef, debs, picked, kernel, bundle: bundlePath, osConfig, preload }, join(CACHE, "initrd-root"), ARTIFACTS.initrd));
+    const key = hash(initrdDef.source, ...debKey(debs), ...debKey(picked), kernel.version, readFileSync(bundlePath), readFileSync(osConfig), catalogKey, readFileSync(`${preload}.key`));
+    await cached(ARTIFACTS.initrd, key, () => buildInitrd({ def: initrdDef, debs, picked, kernel, bundle: bundlePath, osConfig, catalog, preload }, join(CACHE, "initrd-root"), ARTIFACTS.initrd));
   });
   await progress.step("iso", async () => {
     copyFileSync(kernel.vmlinuz, ARTIFACTS.vmlinuz);

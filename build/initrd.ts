@@ -1,6 +1,6 @@
 // Assembles the initramfs: the initrd image's packages, busybox applets, the ros bundle, kernel
 // modules, the default config and the preloaded images; packed as a newc cpio compressed with zstd.
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, symlinkSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { run } from "../os/exec.ts";
 import type { ImageDef } from "./image-def.ts";
@@ -15,6 +15,8 @@ export interface InitrdInputs {
   kernel: Kernel;
   bundle: string;
   osConfig: string;
+  /** The core catalog's folder. */
+  catalog: string;
   preload: string;
 }
 
@@ -38,6 +40,7 @@ export async function buildInitrd(x: InitrdInputs, work: string, out: string): P
   symlinkSync("../lib/ros/ros.mjs", join(work, "usr/bin/ros"));
   mkdirSync(join(work, "usr/share/ros"), { recursive: true });
   copyFileSync(x.osConfig, join(work, "usr/share/ros/os-config.yml"));
+  cpSync(x.catalog, join(work, "usr/share/ros/catalog"), { recursive: true });
   copyFileSync(x.preload, join(work, "usr/share/ros/images.tar"));
   await installModules(x.kernel, x.def.modules, work);
   for (const d of ["proc", "sys", "dev", "run", "tmp", "var/lib", "var/log", "home", "root", "mnt", "media"]) mkdirSync(join(work, d), { recursive: true });

@@ -7,8 +7,8 @@ import Docker from "dockerode";
 import { formatDiagnostic } from "../../cloud-config/diagnostics.ts";
 import { ConfigEditError, setValues } from "../../cloud-config/edit.ts";
 import { loadConfig } from "../../cloud-config/load.ts";
-import type { CloudConfig } from "../../cloud-config/schema/index.ts";
-import { hostPath, paths, ROS_ROOT } from "../paths.ts";
+import type { CloudConfig, ServiceConfig } from "../../cloud-config/schema/index.ts";
+import { paths, ROS_ROOT } from "../paths.ts";
 import { VERSION } from "../version.ts";
 import { catalogIndex, CatalogError, resolveEntry } from "../services/catalog/index.ts";
 import { configuredServices, DEFAULT_CONSOLE } from "../services/configured.ts";
@@ -77,9 +77,9 @@ export async function switchTo(what: Choice, name: string, o: { force?: boolean 
   const warning = what === "console" ? "The console container is replaced: every SSH and console session ends (homes and keys stay)." : "The user Docker restarts: its running containers stop.";
   if (!o.force && !(await confirm(`${warning} Switch to ${what} ${name}?`))) fail(["ros: nothing was changed"]);
   const c = await choose(what, name);
-  if (what === "console") return replaceConsole(name);
   const { services, errors } = await configuredServices(c, { warn });
   for (const e of errors) warn(e);
+  if (what === "console") return replaceConsole(name, Object.fromEntries(services.filter((s) => s.name === "console").map((s) => [s.name, s.def])));
   const outcomes = await up(services, engines(), { only: [SERVICE[what]], environment: c.rancher?.environment ?? {} });
   const out = outcomes.find((x) => x.name === SERVICE[what])!;
   say(`${what} ${name}: ${out.name} ${out.result}${out.detail ? `: ${out.detail}` : ""}`);
@@ -87,20 +87,20 @@ export async function switchTo(what: Choice, name: string, o: { force?: boolean 
 }
 
 /** The switch runs in its own container, which outlives the console it replaces. */
-async function replaceConsole(name: string): Promise<void> {
+async function replaceConsole(name: string, definitions: Record<string, ServiceConfig>): Promise<void> {
   say(`switching to console ${name}; log in again when it is up`);
   const docker = new Docker({ socketPath: paths.systemDockerSock });
   // The same paths inside as outside, so the container's `ros` sees the host as this one does.
-  const shared = [paths.systemDockerSock, paths.confDir, hostPath("/usr/share/ros"), paths.catalogCache];
+  const shared = [paths.systemDockerSock, paths.confDir];
   await docker.getContainer("console-switch").remove({ force: true }).catch(() => undefined);
   const switcher = await docker.createContainer({
     name: "console-switch",
     Image: `corral/os-base:${VERSION}`,
-    Cmd: ["service", "up", "console"],
+    Cmd: ["/usr/bin/ros", "service", "up", "--definitions", JSON.stringify(definitions), "console"],
     Env: [`ROS_ROOT=${ROS_ROOT}`],
     HostConfig: { Binds: shared.map((p) => `${p}:${p}`), NetworkMode: "host" },
   });
-  const exited = switcher.wait() as Promise<{ StatusCode: number }>;
+  const exited = switcher.wait({ condition: "next-exit" }) as Promise<{ StatusCode: number }>;
   try {
     await switcher.start();
   } catch (e) {

@@ -2,7 +2,9 @@
 // so `ros --version` stays instant.
 import { Command } from "commander";
 import { VERSION } from "../version.ts";
+import { choiceCommand } from "./choice.ts";
 import { configCommand } from "./config.ts";
+import { serviceCommand } from "./service.ts";
 
 export function program(): Command {
   const ros = new Command("ros").description("Corral OS control").version(VERSION, "-v, --version", "print the OS version");
@@ -14,7 +16,16 @@ export function program(): Command {
     .command("console-init")
     .description("set up the rancher user and run sshd and gettys (the console container's entry)")
     .action(async () => (await import("../../system-services/console/index.ts")).consoleInit());
+  ros
+    .command("docker-init")
+    .description("run dockerd for the user's containers, configured by rancher.docker (the docker container's entry)")
+    .option("--check", "exit 0 if the user Docker answers on its socket, 1 if not (the health check)")
+    .action(async (o: { check?: boolean }) => (await import("../../system-services/docker/index.ts")).dockerInit(o));
+  ros.command("container-cron").description("run containers labelled cron.schedule on their schedules, on both Dockers (the container-cron service's entry)").action(async () => (await import("../../system-services/container-cron/index.ts")).containerCron());
   ros.addCommand(configCommand());
+  ros.addCommand(serviceCommand());
+  ros.addCommand(choiceCommand("console"));
+  ros.addCommand(choiceCommand("engine"));
   return ros;
 }
 

@@ -4,7 +4,7 @@ import Docker from "dockerode";
 import { formatDiagnostic } from "../../cloud-config/diagnostics.ts";
 import { ConfigEditError, setValues } from "../../cloud-config/edit.ts";
 import { loadConfig } from "../../cloud-config/load.ts";
-import type { CloudConfig } from "../../cloud-config/schema/index.ts";
+import type { CloudConfig, ServiceConfig } from "../../cloud-config/schema/index.ts";
 import { nearest } from "../../cloud-config/suggest.ts";
 import { paths } from "../paths.ts";
 import { catalogIndex, CatalogError, resolveEntry, type CatalogOptions } from "../services/catalog/index.ts";
@@ -13,7 +13,7 @@ import { dockerMessage, isNotFound } from "../services/docker-errors.ts";
 import { logFrames } from "../services/log-frames.ts";
 import { engineFor, engines } from "../services/engines.ts";
 import { up as runnerUp } from "../services/runner.ts";
-import type { Service } from "../services/service.ts";
+import { toServices, type Service } from "../services/service.ts";
 import { serviceStatus, type Status } from "../services/status.ts";
 
 const fail = (lines: string[]): never => {
@@ -104,9 +104,9 @@ export async function remove(name: string): Promise<void> {
   say(`deleted ${name}`);
 }
 
-export async function up(names: string[]): Promise<void> {
+export async function up(names: string[], o: { definitions?: string } = {}): Promise<void> {
   const c = config();
-  const services = await allServices(c);
+  const services = o.definitions ? toServices(JSON.parse(o.definitions) as Record<string, ServiceConfig>) : await allServices(c);
   if (names.length) pick(services, names);
   const outcomes = await runnerUp(services, engines(), { only: names.length ? names : undefined, environment: c.rancher?.environment ?? {} });
   let bad = false;

@@ -37,7 +37,9 @@ export function serviceCommand(): Command {
     .command("up")
     .description("create and start services as the config says (all, or these and what they wait for); unchanged ones are kept")
     .argument("[services...]")
-    .action(async (names: string[]) => (await actions()).up(names));
+    // The console switch passes the definitions it resolved: its container cannot see every catalog.
+    .addOption(new Option("--definitions <json>", "these service definitions instead of the config's").hideHelp())
+    .action(async (names: string[], o: { definitions?: string }) => (await actions()).up(names, o));
   for (const [name, description] of [["start", "start services' containers"], ["restart", "restart services' containers"]] as const) {
     cmd.command(name).description(description).argument("<services...>").action(async (names: string[]) => (await actions()).containerOp(name, names, {}));
   }

@@ -12,6 +12,7 @@ import { recoveryShell } from "./recovery.ts";
 import { handleShutdownSignals, type Running } from "./shutdown.ts";
 import { startSystemDocker } from "./system-docker.ts";
 import { startServices } from "../services/start.ts";
+import { linkUserDockerSocket } from "../../system-services/docker/socket.ts";
 
 async function stage<T>(name: string, fn: () => Promise<T> | T): Promise<T> {
   const t = Date.now();
@@ -29,6 +30,7 @@ export async function init(): Promise<void> {
   setInterval(() => undefined, 1 << 30);
   try {
     await stage("mounts", mountFilesystems);
+    linkUserDockerSocket();
     await stage("modules", loadModules);
     // Metadata services need links up; the DHCP clients run in the background meanwhile.
     await stage("network", startNetwork);

@@ -14,6 +14,7 @@ const MOUNTS: [type: string, source: string, target: string, options: string][] 
   ["cgroup2", "cgroup2", join(paths.sys, "fs/cgroup"), "nosuid,nodev,noexec"],
   // runc cannot pivot_root out of the initramfs and overlayfs wants a real upper filesystem.
   ["tmpfs", "tmpfs", paths.systemDockerRoot, "mode=0711"],
+  ["tmpfs", "tmpfs", paths.userDockerRoot, "mode=0711"],
 ];
 
 function mounted(): Set<string> {

@@ -8,22 +8,27 @@ import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { ARTIFACTS } from "../../build/image.ts";
 import { version } from "../../build/bundle.ts";
+import { REPO } from "../../build/cache.ts";
+import { rootfsTar } from "../fixtures/busybox-image.ts";
 import { Vm, freePort, makeSeed, type SeedKind } from "../../build/vm.ts";
 import { offeredAuthMethods, ssh, waitForSsh, type SshTarget } from "./ssh.ts";
 
 const BOOT_BUDGET_MS = 6 * 60_000;
+const SERVICES_BUDGET_MS = 5 * 60_000;
+/** A compose-style services config no one here wrote for this test: read in place. */
+const SERVICES_EXAMPLE = join(REPO, "../shared/examples/services.yml");
 
 /**
  * `mistakes` adds a typo'd key and a wrong type to the user data: the boot must still reach SSH
  * with the valid keys applied, and `ros config validate` in the guest must point at both lines.
  */
-async function bootAndCheck(kind: SeedKind, uefi: boolean, isoAs: "cdrom" | "disk", hostname: string, mistakes = false): Promise<void> {
+async function bootAndCheck(kind: SeedKind, uefi: boolean, isoAs: "cdrom" | "disk", hostname: string, mistakes = false, withServices = false): Promise<void> {
   assert.ok(existsSync(ARTIFACTS.iso), `${ARTIFACTS.iso} is missing: run npm run build:image`);
   const dir = mkdtempSync(join(tmpdir(), `corral-boot-${kind}-`));
   const key = join(dir, "id_ed25519");
   execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key]);
   const pub = readFileSync(`${key}.pub`, "utf8").trim();
-  const extra = mistakes ? "hostnme: typo\nrancher:\n  network:\n    interfaces:\n      eth0:\n        mtu: -5\n" : "";
+  const extra = mistakes ? "hostnme: typo\nrancher:\n  network:\n    interfaces:\n      eth0:\n        mtu: -5\n" : withServices ? readFileSync(SERVICES_EXAMPLE, "utf8").replace(/^#cloud-config\n/, "") : "";
   const seed = await makeSeed(dir, kind, `#cloud-config\nhostname: ${hostname}\nssh_authorized_keys:\n  - ${pub}\n${extra}`);
   const port = await freePort();
   const vm = new Vm({ iso: ARTIFACTS.iso, isoAs, seed, sshPort: port, uefi, serial: join(dir, "serial.log") });
@@ -46,6 +51,7 @@ async function bootAndCheck(kind: SeedKind, uefi: boolean, isoAs: "cdrom" | "dis
     assert.match(ps.stdout, /^console corral\/os-console:/m);
 
     if (mistakes) await checkConfigInGuest(target, hostname);
+    if (withServices) await checkServicesInGuest(target);
 
     const methods = await offeredAuthMethods(target);
     assert.deepEqual(methods, ["publickey"], "the server must offer key logins only");
@@ -74,6 +80,51 @@ async function checkConfigInGuest(target: SshTarget, hostname: string): Promise<
   assert.match(full.stdout, /^corral\/os-console:/, "the image defaults are a layer of the config the console sees");
 }
 
+interface PsRow { name: string; scope: string; state: string; health: string; detail?: string }
+
+async function psRows(target: SshTarget): Promise<PsRow[]> {
+  const r = await ssh(target, "sudo ros service ps -o json");
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout) as PsRow[];
+}
+
+/**
+ * ../shared/examples/services.yml in the booted ISO: the catalog's container-cron and the user
+ * Docker come up healthy; web (user-docker) and migrate (system-docker) wait for images no
+ * registry can give, which are then imported over SSH; `ros service up` starts them and web
+ * answers on its published port.
+ */
+async function checkServicesInGuest(target: SshTarget): Promise<void> {
+  const until = Date.now() + SERVICES_BUDGET_MS;
+  let rows: PsRow[] = [];
+  const state = (name: string) => rows.find((r) => r.name === name);
+  for (;;) {
+    rows = await psRows(target);
+    if (["console", "docker", "container-cron"].every((n) => state(n)?.state === "running" && state(n)?.health === "healthy")) break;
+    if (Date.now() > until) assert.fail(`system services not all healthy within ${SERVICES_BUDGET_MS / 1000} s: ${JSON.stringify(rows)}`);
+    await new Promise((r) => setTimeout(r, 5000));
+  }
+  assert.equal(state("docker")?.scope, "system");
+  assert.equal(state("web")?.scope, "user");
+  assert.equal(state("web")?.state, "not created");
+  const tar = await rootfsTar();
+  const webCmd = `CMD ["sh", "-c", "echo corral-web > /tmp/index.html; exec httpd -f -p 80 -h /tmp"]`;
+  const importWeb = await ssh(target, `sudo docker import --change '${webCmd}' - local/web:1`, undefined, tar);
+  assert.equal(importWeb.code, 0, importWeb.stderr);
+  const importTools = await ssh(target, "sudo system-docker import - local/tools:1", undefined, tar);
+  assert.equal(importTools.code, 0, importTools.stderr);
+  const up = await ssh(target, "sudo ros service up web migrate");
+  assert.equal(up.code, 0, `${up.stdout}${up.stderr}`);
+  assert.match(up.stdout, /^web: started$/m);
+  assert.match(up.stdout, /^migrate: done$/m);
+  rows = await psRows(target);
+  assert.equal(state("web")?.state, "running");
+  assert.equal(state("migrate")?.state, "done");
+  assert.match((await ssh(target, "sudo ros service logs migrate")).stdout, /migrated/);
+  const get = await ssh(target, `bash -c 'exec 3<>/dev/tcp/127.0.0.1/8080; printf "GET / HTTP/1.0\\r\\n\\r\\n" >&3; cat <&3'`);
+  assert.match(get.stdout, /corral-web/, `web did not answer on 8080: ${get.stdout}${get.stderr}`);
+}
+
 /** User data with a YAML error: the console names the file and line, and the boot still completes. */
 async function bootWithBadUserData(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "corral-boot-bad-"));
@@ -87,8 +138,8 @@ async function bootWithBadUserData(): Promise<void> {
 }
 
 describe("boot", { timeout: 3 * BOOT_BUDGET_MS }, () => {
-  test("BIOS boot from CD with a NoCloud disk: SSH as rancher, ros, hostname, system-docker, poweroff", () =>
-    bootAndCheck("nocloud", false, "cdrom", "corral-bios"));
+  test("BIOS boot from CD with a NoCloud disk holding ../shared/examples/services.yml: SSH as rancher, ros, hostname, system-docker, services on both Dockers, poweroff", () =>
+    bootAndCheck("nocloud", false, "cdrom", "corral-bios", false, existsSync(SERVICES_EXAMPLE)));
   test("UEFI boot of the same ISO as a disk, with a config drive holding a typo and a wrong type: the same checks, and ros config in the guest", () =>
     bootAndCheck("configdrive", true, "disk", "corral-uefi", true));
   test("bad user data is reported with its line on the console, and the boot completes", bootWithBadUserData);

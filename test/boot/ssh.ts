@@ -1,5 +1,6 @@
 // SSH into a booted guest through QEMU's forwarded port, with the test's own key.
 import { spawn } from "node:child_process";
+import { createReadStream } from "node:fs";
 
 export interface SshTarget { port: number; key: string; user?: string }
 
@@ -7,13 +8,15 @@ const OPTS = ["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/n
 
 export interface SshResult { code: number | null; stdout: string; stderr: string }
 
-export function ssh(t: SshTarget, command: string, extra: string[] = ["-o", "BatchMode=yes", "-i", t.key]): Promise<SshResult> {
+/** `input`: a file whose content is the command's stdin. */
+export function ssh(t: SshTarget, command: string, extra: string[] = ["-o", "BatchMode=yes", "-i", t.key], input?: string): Promise<SshResult> {
   return new Promise((resolve) => {
-    const child = spawn("ssh", [...OPTS, ...extra, "-p", String(t.port), `${t.user ?? "rancher"}@127.0.0.1`, command], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("ssh", [...OPTS, ...extra, "-p", String(t.port), `${t.user ?? "rancher"}@127.0.0.1`, command], { stdio: [input ? "pipe" : "ignore", "pipe", "pipe"] });
+    if (input) createReadStream(input).pipe(child.stdin!);
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
+    child.stdout!.on("data", (d) => (stdout += d));
+    child.stderr!.on("data", (d) => (stderr += d));
     child.on("close", (code) => resolve({ code, stdout, stderr }));
   });
 }

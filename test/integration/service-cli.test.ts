@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, test } from "node:test";
 import { parse } from "yaml";
+import { ARTIFACTS } from "../../build/image.ts";
 import { startTestDockerd } from "./dockerd.ts";
 import { privateBundle } from "./private-bundle.ts";
 import { importBusybox } from "../fixtures/busybox-image.ts";
@@ -18,6 +19,9 @@ const root = join(scratch, "root");
 const ROS = await privateBundle(scratch);
 const dockerd = await startTestDockerd(join(scratch, "dockerd"));
 await importBusybox(dockerd.docker, "local/bb:1");
+// The console switch runs `ros` in the image's own base image.
+await new Promise<void>((resolve, reject) =>
+  dockerd.docker.loadImage(join(ARTIFACTS.images, "os-base.tar")).then((s) => dockerd.docker.modem.followProgress(s, (e: Error | null) => (e ? reject(e) : resolve())), reject));
 mkdirSync(join(root, "var/run"), { recursive: true });
 symlinkSync(dockerd.socket, join(root, "var/run/system-docker.sock"));
 
@@ -29,7 +33,11 @@ function write(file: string, text: string): void {
 const entry = (name: string, command: string) => `${name}:\n  image: local/bb:1\n  command: ["sh", "-c", ${JSON.stringify(command)}]\n  environment: [GREETING]\n  labels:\n    io.rancher.os.scope: system\n`;
 // A folder catalog, and an HTTP one whose files live only on the server.
 const local = join(scratch, "local-catalog");
-write(join(local, "index.yml"), "services: [hello]\n");
+write(join(local, "index.yml"), "services: [hello]\nconsoles: [alt]\nengines: [fake-engine]\n");
+// A console is whatever runs as the `console` service; this one shows the keys it finds in /home.
+const console = (name: string, image: string) => `console:\n  image: ${image}\n  command: ["sh", "-c", "echo ${name} console; cat /home/rancher/.ssh/authorized_keys; sleep 600"]\n  volumes: [/home:/home]\n  labels:\n    io.rancher.os.scope: system\n`;
+write(join(local, "a/alt.yml"), console("alt", "local/bb:1"));
+write(join(local, "f/fake-engine.yml"), "docker:\n  image: local/bb:1\n  command: [sleep, \"600\"]\n  labels:\n    io.rancher.os.scope: system\n");
 write(join(local, "h/hello.yml"), entry("hello", "echo hello from $$GREETING; sleep 600"));
 const served: Record<string, string> = { "/index.yml": "services: [web-echo]\n", "/w/web-echo.yml": entry("web-echo", "echo served; sleep 600") };
 let down = false;
@@ -40,7 +48,8 @@ const server = createServer((req, res) => {
 });
 await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
 const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-write(join(root, "var/lib/rancher/conf/cloud-config.yml"), `rancher:\n  environment:\n    GREETING: corral\n  repositories:\n    mine:\n      url: ${local}\n    remote:\n      url: ${url}\n`);
+write(join(root, "home/rancher/.ssh/authorized_keys"), "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKeptAcrossSwitches rancher@corral\n");
+write(join(root, "var/lib/rancher/conf/cloud-config.yml"), `rancher:\n  services:\n${console("first", "local/bb:1").replace(/^/gm, "    ")}\n  environment:\n    GREETING: corral\n  repositories:\n    mine:\n      url: ${local}\n    remote:\n      url: ${url}\n`);
 
 after(async () => {
   server.close();
@@ -133,4 +142,30 @@ test("disable turns a service off; delete forgets it and removes its containers"
   await ok("service", "delete", "web-echo");
   assert.deepEqual(include(), { hello: false });
   await assert.rejects(dockerd.docker.getContainer("web-echo").inspect(), /no such container/i);
+});
+
+test("console switch replaces the console container; the user's home and keys stay", async () => {
+  await ok("service", "up", "console");
+  assert.match((await ok("console", "list")).stdout, /^disabled alt \(mine\)$/m);
+  const r = await ok("console", "switch", "-f", "alt");
+  assert.match(r.stdout, /switching to console alt/);
+  assert.match(r.stdout, /console: started \(recreated\)/);
+  const c = await dockerd.docker.getContainer("console").inspect();
+  assert.equal(c.State.Running, true);
+  assert.deepEqual(c.Config.Cmd.at(-1)!.split(";")[0], "echo alt console");
+  await new Promise((res) => setTimeout(res, 1000));
+  const logs = (await ok("service", "logs", "console")).stdout;
+  assert.match(logs, /alt console\n.*AAAAIKeptAcrossSwitches/s);
+  assert.match((await ok("console", "list")).stdout, /^current  alt \(mine\)$/m);
+  await assert.rejects(dockerd.docker.getContainer("console-switch").inspect(), /no such container/i, "the switcher is gone");
+  const typo = await ros("console", "switch", "-f", "alz");
+  assert.equal(typo.status, 1);
+  assert.match(typo.stderr, /did you mean "alt"/);
+});
+
+test("engine switch replaces the docker service from the catalog", async () => {
+  const r = await ok("engine", "switch", "-f", "fake-engine");
+  assert.match(r.stdout, /engine fake-engine: docker started/);
+  assert.deepEqual((await dockerd.docker.getContainer("docker").inspect()).Config.Cmd, ["sleep", "600"]);
+  assert.match((await ok("engine", "list")).stdout, /^current  fake-engine \(mine\)$/m);
 });

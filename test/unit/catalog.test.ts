@@ -3,7 +3,7 @@
 // repository wins a name, variables, validation errors at their line, entries named by URL or path,
 // and services_include where one bad entry leaves the others alone.
 import assert from "node:assert/strict";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -21,7 +21,7 @@ const { VERSION } = await import("../../os/version.ts");
 const { catalogIndex, resolveEntry, includedServices, CatalogError } = await import("../../os/services/catalog/index.ts");
 assert.ok(paths.defaultCatalog.startsWith(root), `os/paths.ts was loaded before ROS_ROOT was set: ${paths.defaultCatalog}`);
 
-const SHIPPED = join(import.meta.dirname, "../../images/catalog");
+const { writeCoreCatalog } = await import("../../build/catalog.ts");
 /** Repositories that are folders, outside ROS_ROOT like a user's own would be. */
 const folders = mkdtempSync(join(tmpdir(), "corral-catalog-repos-"));
 
@@ -34,7 +34,7 @@ after(() => {
 beforeEach(() => {
   // Each test starts with only the shipped catalog in place and an empty cache.
   for (const dir of [root, folders]) for (const entry of readdirSync(dir)) rmSync(join(dir, entry), { recursive: true, force: true });
-  cpSync(SHIPPED, paths.defaultCatalog, { recursive: true });
+  writeCoreCatalog(paths.defaultCatalog);
 });
 
 function put(file: string, content: string): string {
@@ -92,7 +92,7 @@ const svc = (name: string, image: string, extra = "") => `${name}:\n  image: ${i
 const index = (kinds: { services?: string[]; consoles?: string[]; engines?: string[] }) =>
   Object.entries(kinds).map(([k, names]) => `${k}:\n${names.map((n) => `  - ${n}\n`).join("")}`).join("");
 
-describe("the shipped catalog (images/catalog)", () => {
+describe("the shipped catalog (build/catalog.ts)", () => {
   test("is the core repository and lists what the image can run", async () => {
     const w = warnings();
     const idx = await catalogIndex({}, w);
@@ -119,8 +119,9 @@ describe("the shipped catalog (images/catalog)", () => {
         assert.equal((def.labels as Record<string, string>)["io.rancher.os.scope"], "system");
       }
     }
-    const files = readdirSync(SHIPPED, { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).map((d) => relative(SHIPPED, join(d.parentPath, d.name)));
-    assert.deepEqual(files.filter((f) => !used.has(f)), [], "files in images/catalog that no index entry names");
+    const shipped = paths.defaultCatalog;
+    const files = readdirSync(shipped, { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).map((d) => relative(shipped, join(d.parentPath, d.name)));
+    assert.deepEqual(files.filter((f) => !used.has(f)), [], "files in the core catalog that no index entry names");
     assert.deepEqual(w.seen, []);
   });
 
@@ -132,7 +133,7 @@ describe("the shipped catalog (images/catalog)", () => {
 
   test("container-cron and the engine are as specified", async () => {
     const cron = (await resolveEntry({}, "container-cron")).services["container-cron"]!;
-    assert.deepEqual(cron.command, ["/usr/bin/ros", "service", "cron"]);
+    assert.deepEqual(cron.command, ["/usr/bin/ros", "container-cron"]);
     assert.equal(cron.restart, "always");
     assert.deepEqual(cron.labels, { "io.rancher.os.scope": "system", "io.rancher.os.after": "docker" });
     const docker = (await resolveEntry({}, "docker-20.10", "engines")).services.docker!;
