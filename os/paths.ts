@@ -32,6 +32,8 @@ export const paths = {
   /** The user Docker: its socket is a symlink into the folder the `docker` service shares with the host. */
   userDockerSock: p("/var/run/docker.sock"),
   userDockerRun: p("/var/run/user-docker"),
+  /** The socket itself: every container that binds the folder sees it, the link or not. */
+  userDockerSocket: p("/var/run/user-docker/docker.sock"),
   userDockerRoot: p("/var/lib/docker"),
   /** The catalog shipped in the image, and what remote catalogs (rancher.repositories) last served. */
   defaultCatalog: p("/usr/share/ros/catalog"),

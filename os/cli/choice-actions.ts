@@ -3,19 +3,16 @@
 // container. The console's own container cannot replace itself (the command runs in it), so a
 // short-lived container on system-docker does that.
 import { createInterface } from "node:readline/promises";
-import Docker from "dockerode";
 import { formatDiagnostic } from "../../cloud-config/diagnostics.ts";
 import { ConfigEditError, setValues } from "../../cloud-config/edit.ts";
 import { loadConfig } from "../../cloud-config/load.ts";
 import type { CloudConfig, ServiceConfig } from "../../cloud-config/schema/index.ts";
-import { paths, ROS_ROOT } from "../paths.ts";
-import { VERSION } from "../version.ts";
+import { paths } from "../paths.ts";
 import { catalogIndex, CatalogError, resolveEntry } from "../services/catalog/index.ts";
 import { configuredServices, DEFAULT_CONSOLE } from "../services/configured.ts";
-import { dockerMessage } from "../services/docker-errors.ts";
 import { engines } from "../services/engines.ts";
-import { logText } from "../services/log-frames.ts";
 import { up } from "../services/runner.ts";
+import { upElsewhere, type Delegated } from "./delegate.ts";
 
 export type Choice = "console" | "engine";
 const KIND = { console: "consoles", engine: "engines" } as const;
@@ -79,7 +76,7 @@ export async function switchTo(what: Choice, name: string, o: { force?: boolean 
   const c = await choose(what, name);
   const { services, errors } = await configuredServices(c, { warn });
   for (const e of errors) warn(e);
-  if (what === "console") return replaceConsole(name, Object.fromEntries(services.filter((s) => s.name === "console").map((s) => [s.name, s.def])));
+  if (what === "console") return replaceConsole(name, Object.fromEntries(services.filter((s) => s.name === "console").map((s) => [s.name, s.def])), c.rancher?.environment ?? {});
   const outcomes = await up(services, engines(), { only: [SERVICE[what]], environment: c.rancher?.environment ?? {} });
   const out = outcomes.find((x) => x.name === SERVICE[what])!;
   say(`${what} ${name}: ${out.name} ${out.result}${out.detail ? `: ${out.detail}` : ""}`);
@@ -87,28 +84,9 @@ export async function switchTo(what: Choice, name: string, o: { force?: boolean 
 }
 
 /** The switch runs in its own container, which outlives the console it replaces. */
-async function replaceConsole(name: string, definitions: Record<string, ServiceConfig>): Promise<void> {
+async function replaceConsole(name: string, services: Record<string, ServiceConfig>, environment: Delegated["environment"]): Promise<void> {
   say(`switching to console ${name}; log in again when it is up`);
-  const docker = new Docker({ socketPath: paths.systemDockerSock });
-  // The same paths inside as outside, so the container's `ros` sees the host as this one does.
-  const shared = [paths.systemDockerSock, paths.confDir];
-  await docker.getContainer("console-switch").remove({ force: true }).catch(() => undefined);
-  const switcher = await docker.createContainer({
-    name: "console-switch",
-    Image: `corral/os-base:${VERSION}`,
-    Cmd: ["/usr/bin/ros", "service", "up", "--definitions", JSON.stringify(definitions), "console"],
-    Env: [`ROS_ROOT=${ROS_ROOT}`],
-    HostConfig: { Binds: shared.map((p) => `${p}:${p}`), NetworkMode: "host" },
-  });
-  const exited = switcher.wait({ condition: "next-exit" }) as Promise<{ StatusCode: number }>;
-  try {
-    await switcher.start();
-  } catch (e) {
-    fail([`ros console: the switch could not start: ${dockerMessage(e)}`]);
-  }
-  const { StatusCode } = await exited;
-  const output = logText((await switcher.logs({ stdout: true, stderr: true })) as unknown as Buffer);
-  await switcher.remove().catch(() => undefined);
-  if (StatusCode !== 0) fail([`ros console: the switch failed: ${output}`]);
-  say(output);
+  const r = await upElsewhere({ services, environment }, ["console"]);
+  if (r.code !== 0) fail([`ros console: the switch failed: ${r.output.trim()}`]);
+  process.stdout.write(r.output);
 }

@@ -19,8 +19,7 @@ export function program(): Command {
   ros
     .command("docker-init")
     .description("run dockerd for the user's containers, configured by rancher.docker (the docker container's entry)")
-    .option("--check", "exit 0 if the user Docker answers on its socket, 1 if not (the health check)")
-    .action(async (o: { check?: boolean }) => (await import("../../system-services/docker/index.ts")).dockerInit(o));
+    .action(async () => (await import("../../system-services/docker/index.ts")).dockerInit());
   ros.command("container-cron").description("run containers labelled cron.schedule on their schedules, on both Dockers (the container-cron service's entry)").action(async () => (await import("../../system-services/container-cron/index.ts")).containerCron());
   ros.addCommand(configCommand());
   ros.addCommand(serviceCommand());

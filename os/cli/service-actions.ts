@@ -4,7 +4,7 @@ import Docker from "dockerode";
 import { formatDiagnostic } from "../../cloud-config/diagnostics.ts";
 import { ConfigEditError, setValues } from "../../cloud-config/edit.ts";
 import { loadConfig } from "../../cloud-config/load.ts";
-import type { CloudConfig, ServiceConfig } from "../../cloud-config/schema/index.ts";
+import type { CloudConfig } from "../../cloud-config/schema/index.ts";
 import { nearest } from "../../cloud-config/suggest.ts";
 import { paths } from "../paths.ts";
 import { catalogIndex, CatalogError, resolveEntry, type CatalogOptions } from "../services/catalog/index.ts";
@@ -12,7 +12,8 @@ import { configuredServices } from "../services/configured.ts";
 import { dockerMessage, isNotFound } from "../services/docker-errors.ts";
 import { logFrames } from "../services/log-frames.ts";
 import { engineFor, engines } from "../services/engines.ts";
-import { up as runnerUp } from "../services/runner.ts";
+import { upReloading } from "../services/reload.ts";
+import { inContainer, upElsewhere, type Delegated } from "./delegate.ts";
 import { toServices, type Service } from "../services/service.ts";
 import { serviceStatus, type Status } from "../services/status.ts";
 
@@ -105,10 +106,23 @@ export async function remove(name: string): Promise<void> {
 }
 
 export async function up(names: string[], o: { definitions?: string } = {}): Promise<void> {
-  const c = config();
-  const services = o.definitions ? toServices(JSON.parse(o.definitions) as Record<string, ServiceConfig>) : await allServices(c);
+  const given = o.definitions ? (JSON.parse(o.definitions) as Delegated) : undefined;
+  const c = given ? {} : config();
+  const services = given ? toServices(given.services) : await allServices(c);
   if (names.length) pick(services, names);
-  const outcomes = await runnerUp(services, engines(), { only: names.length ? names : undefined, environment: c.rancher?.environment ?? {} });
+  const environment = given?.environment ?? c.rancher?.environment ?? {};
+  if (!given && inContainer()) {
+    const r = await upElsewhere({ services: Object.fromEntries(services.map((s) => [s.name, s.def])), environment }, names);
+    process.stdout.write(r.output);
+    process.exit(r.code);
+  }
+  // Delegated work is what it was given: there is no config to read again.
+  const reload = async () => {
+    if (given) return { services, environment };
+    const fresh = config();
+    return { services: await allServices(fresh), environment: fresh.rancher?.environment ?? {} };
+  };
+  const outcomes = await upReloading({ services, environment }, reload, engines(), { only: names.length ? names : undefined });
   let bad = false;
   for (const o of outcomes.sort((a, b) => a.name.localeCompare(b.name))) {
     bad ||= o.result === "failed" || o.result === "skipped";

@@ -13,7 +13,7 @@ export interface Engines {
 
 export const USER_DOCKER_WAIT_MS = 120_000;
 
-export function engines(system = new Docker({ socketPath: paths.systemDockerSock }), userSocket = paths.userDockerSock, waitMs = USER_DOCKER_WAIT_MS): Engines {
+export function engines(system = new Docker({ socketPath: paths.systemDockerSock }), userSocket = paths.userDockerSocket, waitMs = USER_DOCKER_WAIT_MS): Engines {
   let user: Promise<Docker> | undefined;
   return {
     system,

@@ -20,9 +20,14 @@ export function missingCaps(status: string, lastCap = CAPS.length - 1): string[]
 }
 
 let cached: string[] | undefined;
-/** The daemons are started by this process's tree, so they share its bounding set. */
+/**
+ * PID 1's bounding set bounds every process on the machine, the Docker daemons included. Ours may be
+ * narrower (a command run in a container): reading PID 1's gives the same answer from init, from
+ * the console (which shares the host's PIDs) and from a test, so a definition always makes the same
+ * container.
+ */
 function machineMissingCaps(): string[] {
-  return (cached ??= missingCaps(readFileSync("/proc/self/status", "utf8"), Number(readFileSync("/proc/sys/kernel/cap_last_cap", "utf8"))));
+  return (cached ??= missingCaps(readFileSync("/proc/1/status", "utf8"), Number(readFileSync("/proc/sys/kernel/cap_last_cap", "utf8"))));
 }
 
 /** The host-config fields that make a container privileged on this machine. */

@@ -2,10 +2,11 @@
 // run again on every boot), then kept healthy by a supervisor on each Docker.
 import type Docker from "dockerode";
 import type { CloudConfig } from "../../cloud-config/schema/index.ts";
+import { loadConfig, readCmdline } from "../../cloud-config/load.ts";
 import { log } from "../log.ts";
 import { configuredServices } from "./configured.ts";
 import { engines } from "./engines.ts";
-import { up } from "./runner.ts";
+import { upReloading, type Loaded } from "./reload.ts";
 import { supervise } from "./supervisor.ts";
 
 export async function startServices(system: Docker, config: CloudConfig): Promise<void> {
@@ -14,7 +15,13 @@ export async function startServices(system: Docker, config: CloudConfig): Promis
   for (const e of errors) say(`error: ${e}`);
   const e = engines(system);
   supervise(system, "system", { log: say });
-  const outcomes = up(services, e, { environment: config.rancher?.environment ?? {}, rerunOneshots: true, log: say });
+  const reload = async (): Promise<Loaded> => {
+    const fresh = loadConfig({ cmdline: readCmdline() }).config;
+    const next = await configuredServices(fresh);
+    for (const err of next.errors) say(`error: ${err}`);
+    return { services: next.services, environment: fresh.rancher?.environment ?? {} };
+  };
+  const outcomes = upReloading({ services, environment: config.rancher?.environment ?? {} }, reload, e, { rerunOneshots: true, log: say });
   // The user Docker is itself a service: supervise it once it answers.
   if (services.some((s) => s.scope === "user") || services.some((s) => s.name === "docker")) {
     e.user().then((user) => supervise(user, "user", { log: say }), (err: Error) => say(err.message));

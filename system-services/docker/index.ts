@@ -1,9 +1,7 @@
 // `ros docker-init`, the `docker` service's entry: dockerd for the user's containers, with its
 // arguments rendered from rancher.docker, signals passed on, and its exit code as ours.
-// `ros docker-init --check` is the service's health check: healthy while dockerd answers.
 import { spawn } from "node:child_process";
 import { mkdirSync, rmSync } from "node:fs";
-import { request } from "node:http";
 import { constants } from "node:os";
 import { dirname, join } from "node:path";
 import { loadConfig } from "../../cloud-config/load.ts";
@@ -11,15 +9,14 @@ import { atomicWrite } from "../../os/atomic-write.ts";
 import { log } from "../../os/log.ts";
 import { paths } from "../../os/paths.ts";
 import { dockerdCommand, type DockerdLocations } from "./dockerd-args.ts";
-import { linkUserDockerSocket, userDockerSocket } from "./socket.ts";
+import { linkUserDockerSocket } from "./socket.ts";
 
-const CHECK_TIMEOUT_MS = 5_000;
 const FORWARDED = ["SIGTERM", "SIGINT", "SIGHUP"] as const;
 
 /** Inside the service's container: the exec root and pidfile are its own, not the host's. */
 function locations(): DockerdLocations {
   return {
-    socket: userDockerSocket(),
+    socket: paths.userDockerSocket,
     dataRoot: paths.userDockerRoot,
     execRoot: join(paths.varRun, "docker"),
     pidFile: join(paths.varRun, "docker.pid"),
@@ -28,24 +25,7 @@ function locations(): DockerdLocations {
   };
 }
 
-/** True when dockerd answers GET /_ping on its socket within the timeout. */
-export function pingDockerd(socket = userDockerSocket(), timeoutMs = CHECK_TIMEOUT_MS): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = request({ socketPath: socket, path: "/_ping", timeout: timeoutMs }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
-    req.on("timeout", () => req.destroy(new Error("timeout")));
-    req.on("error", () => resolve(false));
-    req.end();
-  });
-}
-
-export async function dockerInit(o: { check?: boolean } = {}): Promise<void> {
-  if (o.check) {
-    process.exitCode = (await pingDockerd()) ? 0 : 1;
-    return;
-  }
+export async function dockerInit(): Promise<void> {
   const at = locations();
   const { config } = loadConfig();
   const cmd = dockerdCommand(config.rancher?.docker, at);

@@ -157,7 +157,7 @@ test("console switch replaces the console container; the user's home and keys st
   const logs = (await ok("service", "logs", "console")).stdout;
   assert.match(logs, /alt console\n.*AAAAIKeptAcrossSwitches/s);
   assert.match((await ok("console", "list")).stdout, /^current  alt \(mine\)$/m);
-  await assert.rejects(dockerd.docker.getContainer("console-switch").inspect(), /no such container/i, "the switcher is gone");
+  await assert.rejects(dockerd.docker.getContainer("ros-service-up").inspect(), /no such container/i, "the switcher is gone");
   const typo = await ros("console", "switch", "-f", "alz");
   assert.equal(typo.status, 1);
   assert.match(typo.stderr, /did you mean "alt"/);

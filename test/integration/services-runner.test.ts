@@ -2,7 +2,7 @@
 // that stay contained, crash loops restarted with backoff, failing health checks, fingerprints that
 // keep unchanged containers (also across a daemon restart), and the errors users meet.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,6 +17,7 @@ const { toServices } = await import("../../os/services/service.ts");
 const { engines } = await import("../../os/services/engines.ts");
 const { serviceStatus } = await import("../../os/services/status.ts");
 const { supervise, readHealthRecords } = await import("../../os/services/supervisor.ts");
+const { upReloading } = await import("../../os/services/reload.ts");
 const { startTestDockerd } = await import("./dockerd.ts");
 const { importBusybox } = await import("../fixtures/busybox-image.ts");
 
@@ -81,20 +82,20 @@ describe("order", () => {
 
   test("services in a cycle fail, naming the cycle; their dependants wait; the rest starts", async () => {
     const defs = {
-      a: svc("sleep 600", { "io.rancher.os.after": "b", "io.rancher.os.before": "c" }),
-      b: svc("sleep 600", { "io.rancher.os.after": "c" }),
-      c: svc("sleep 600"),
-      "needs-a": svc("sleep 600", { "io.rancher.os.after": "a" }),
-      d: svc("sleep 600"),
+      ca: svc("sleep 600", { "io.rancher.os.after": "cb", "io.rancher.os.before": "cc" }),
+      cb: svc("sleep 600", { "io.rancher.os.after": "cc" }),
+      cc: svc("sleep 600"),
+      "needs-ca": svc("sleep 600", { "io.rancher.os.after": "ca" }),
+      free2: svc("sleep 600"),
     };
     const out = byName(await run(defs));
-    for (const n of ["a", "b", "c"]) {
+    for (const n of ["ca", "cb", "cc"]) {
       assert.equal(out[n]!.result, "failed");
-      assert.match(out[n]!.detail!, /in a circle: a → b → c → a/);
+      assert.match(out[n]!.detail!, /in a circle: ca → cb → cc → ca/);
       await assert.rejects(inspect(n), /no such container/i);
     }
-    assert.equal(out["needs-a"]!.result, "skipped");
-    assert.equal(out.d!.result, "started");
+    assert.equal(out["needs-ca"]!.result, "skipped");
+    assert.equal(out.free2!.result, "started", out.free2!.detail);
   });
 });
 
@@ -143,6 +144,30 @@ describe("containers", () => {
     const out = byName(await run(defs));
     assert.ok(["running", "started"].includes(out.survivor!.result), out.survivor!.result);
     assert.equal((await inspect("survivor")).Id, id);
+  });
+
+  test("a reloadconfig service's config changes are brought up in a second pass", async () => {
+    // The service writes the config the reload then reads, as cloud-init writes user data.
+    const conf = mkdtempSync(join(tmpdir(), "corral-reload-"));
+    try {
+      const writer = svc(`echo '{"added": {"image": "${IMAGE}", "command": ["sleep", "600"]}}' > /conf/more.json`, { "io.rancher.os.detach": "false", "io.rancher.os.reloadconfig": "true" }, { volumes: [`${conf}:/conf`] });
+      const base = { writer, steady: svc("sleep 600") };
+      let reloads = 0;
+      const reload = async () => {
+        reloads++;
+        const more = JSON.parse(readFileSync(join(conf, "more.json"), "utf8")) as Record<string, ServiceConfig>;
+        return { services: toServices({ ...base, ...more }), environment: {} };
+      };
+      const out = byName(await upReloading({ services: toServices(base), environment: {} }, reload, engines(docker)));
+      assert.equal(reloads, 1);
+      assert.equal(out.writer!.result, "done");
+      assert.equal(out.added!.result, "started");
+      assert.equal((await inspect("added")).State.Running, true);
+      assert.equal(byName(await upReloading({ services: toServices({ steady: base.steady }), environment: {} }, reload, engines(docker))).steady!.result, "running");
+      assert.equal(reloads, 1, "no reloadconfig service ran: no reload");
+    } finally {
+      rmSync(conf, { recursive: true, force: true });
+    }
   });
 
   test("environment entries without a value come from rancher.environment, by name or glob", async () => {

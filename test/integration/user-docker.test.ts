@@ -149,7 +149,8 @@ test("the health check follows the daemon", async () => {
   assert.equal(health, "healthy");
   timings.healthy = elapsed();
   // The probe fails where dockerd does not answer: the same command against a socket nobody serves.
-  const exec = await c.exec({ Cmd: ["/usr/bin/ros", "docker-init", "--check"], Env: ["ROS_ROOT=/nonexistent"], AttachStdout: true, AttachStderr: true });
+  const probe = (await c.inspect()).Config.Healthcheck!.Test!.slice(1);
+  const exec = await c.exec({ Cmd: probe, Env: ["DOCKER_SOCK=/nonexistent.sock"], AttachStdout: true, AttachStderr: true });
   const stream = await exec.start({});
   await new Promise((r) => stream.on("end", r).resume());
   assert.equal((await exec.inspect()).ExitCode, 1);
