@@ -138,7 +138,9 @@ test("the docker service: host namespaces, privileged, healthy only while docker
   assert.equal(s.scope, "system");
   const spec = containerSpec(s);
   assert.deepEqual(spec.Cmd, ["/usr/bin/ros", "docker-init"]);
-  assert.deepEqual(spec.Healthcheck!.Test, ["CMD", "/usr/bin/ros", "docker-init", "--check"]);
+  // Pinging the socket (the probe itself is run against a real daemon in the integration test).
+  assert.deepEqual(spec.Healthcheck!.Test!.slice(0, 3), ["CMD", "/usr/bin/node", "-e"]);
+  assert.match(spec.Healthcheck!.Test![3]!, /\/var\/run\/user-docker\/docker\.sock.*\/_ping/);
   const h = spec.HostConfig!;
   assert.deepEqual([h.NetworkMode, h.PidMode, h.IpcMode, h.UTSMode], ["host", "host", "host", "host"]);
   assert.deepEqual(h.RestartPolicy, { Name: "always" });
