@@ -26,7 +26,8 @@ export async function upElsewhere(work: Delegated, names: string[]): Promise<{ c
     Image: `corral/os-base:${VERSION}`,
     Cmd: ["/usr/bin/ros", "service", "up", "--definitions", JSON.stringify(work), ...names],
     Env: [`ROS_ROOT=${ROS_ROOT}`],
-    HostConfig: { Binds: shared.map((p) => `${p}:${p}`), NetworkMode: "host" },
+    // The host's PIDs: /proc/1 is the host's init, whose capabilities decide how privileged is made.
+    HostConfig: { Binds: shared.map((p) => `${p}:${p}`), NetworkMode: "host", PidMode: "host" },
   });
   const exited = c.wait({ condition: "next-exit" }) as Promise<{ StatusCode: number }>;
   try {

@@ -107,16 +107,20 @@ function sysctls(s: ServiceConfig["sysctls"]): Record<string, string> | undefine
 
 const strList = (v: string | string[] | undefined) => (v === undefined ? undefined : Array.isArray(v) ? v : [v]);
 
-/** `environment` is rancher.environment, for the entries that look their value up by name. */
-export function containerSpec(s: Service, environment: Record<string, string | number | boolean | null> = {}): Docker.ContainerCreateOptions {
+/**
+ * `environment` is rancher.environment, for the entries that look their value up by name.
+ * `missing`: the capabilities this machine lacks (privileged mode is translated when there are any);
+ * the machine's own by default.
+ */
+export function containerSpec(s: Service, environment: Record<string, string | number | boolean | null> = {}, missing?: string[]): Docker.ContainerCreateOptions {
   const d = s.def;
   const vols = volumes(d.volumes);
   const p = ports(d.ports?.length ? d.ports : undefined);
   for (const e of d.expose ?? []) p.exposed[String(e).includes("/") ? String(e) : `${e}/tcp`] = {};
-  const privileged = d.privileged ? privilegedHostConfig() : {};
+  const privileged = d.privileged ? privilegedHostConfig(missing) : {};
   const capDrop = [...(privileged.CapDrop ?? []), ...(d.cap_drop ?? [])];
   const securityOpt = [...(privileged.SecurityOpt ?? []), ...(d.security_opt ?? [])];
-  const binds = [...vols.binds, ...(d.privileged ? privilegedBinds().filter((b) => !vols.binds.some((v) => v.split(":")[1] === b.split(":")[1])) : [])];
+  const binds = [...vols.binds, ...(d.privileged ? privilegedBinds(missing).filter((b) => !vols.binds.some((v) => v.split(":")[1] === b.split(":")[1])) : [])];
   return {
     name: s.name,
     Image: d.image,

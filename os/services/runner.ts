@@ -68,7 +68,8 @@ async function bringUp(s: Service, waitsFor: string[], engines: Engines, o: UpOp
     throw e;
   });
   const spec = containerSpec(s, o.environment);
-  const fp = fingerprint(spec, image.Id);
+  // Of the definition as written (privileged untranslated): the same wherever the runner runs.
+  const fp = fingerprint(containerSpec(s, o.environment, []), image.Id);
   spec.Labels = { ...spec.Labels, [LABEL.fingerprint]: fp };
 
   let container = docker.getContainer(s.name);
