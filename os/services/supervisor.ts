@@ -84,9 +84,13 @@ export function supervise(docker: Docker, scope: Scope, o: SupervisorOptions = {
   };
 
   const listen = async () => {
+    // Said once per outage, not once a second while the daemon is away.
+    let lastError = "";
     while (!stopped) {
       try {
         stream = (await docker.getEvents({ filters: { type: ["container"], label: [LABEL.service], event: ["health_status"] } })) as NodeJS.ReadableStream;
+        if (lastError) o.log?.(`events from the ${scope} Docker: back`);
+        lastError = "";
         let buf = "";
         for await (const chunk of stream) {
           buf += chunk.toString();
@@ -100,7 +104,9 @@ export function supervise(docker: Docker, scope: Scope, o: SupervisorOptions = {
           }
         }
       } catch (e) {
-        if (!stopped) o.log?.(`events from the ${scope} Docker: ${(e as Error).message}`);
+        const message = (e as Error).message;
+        if (!stopped && message !== lastError) o.log?.(`events from the ${scope} Docker: ${message}; waiting for it`);
+        lastError = message;
       }
       // The daemon went away (restart, shutdown): listen again when it is back.
       if (!stopped) await new Promise((r) => setTimeout(r, 1000));
