@@ -137,7 +137,7 @@ async function bootWithBadUserData(): Promise<void> {
   vm.kill();
 }
 
-describe("boot", { timeout: 3 * BOOT_BUDGET_MS }, () => {
+describe("boot", { timeout: 4 * BOOT_BUDGET_MS }, () => {
   test("BIOS boot from CD with a NoCloud disk holding ../shared/examples/services.yml: SSH as rancher, ros, hostname, system-docker, services on both Dockers, poweroff", () =>
     bootAndCheck("nocloud", false, "cdrom", "corral-bios", false, existsSync(SERVICES_EXAMPLE)));
   test("UEFI boot of the same ISO as a disk, with a config drive holding a typo and a wrong type: the same checks, and ros config in the guest", () =>
