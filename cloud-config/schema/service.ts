@@ -70,6 +70,7 @@ export const service = z.strictObject({
   sysctls: z.union([map(scalar()), z.array(z.string())]).optional(),
   group_add: list(z.union([z.string(), z.number()])).optional(),
   cgroup_parent: str().optional(),
+  cgroup: z.enum(["host", "private"], { error: msg('must be "host" or "private"') }).optional(),
   stop_signal: str().optional(),
   stop_grace_period: duration().optional(),
 });

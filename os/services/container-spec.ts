@@ -172,6 +172,7 @@ export function containerSpec(s: Service, environment: Record<string, string | n
       Sysctls: sysctls(d.sysctls),
       GroupAdd: d.group_add?.map(String),
       CgroupParent: d.cgroup_parent,
+      ...(d.cgroup ? { CgroupnsMode: d.cgroup } : {}),
     },
   };
 }
