@@ -3,28 +3,20 @@
 // container. The console's own container cannot replace itself (the command runs in it), so a
 // short-lived container on system-docker does that.
 import { createInterface } from "node:readline/promises";
-import { formatDiagnostic } from "../../cloud-config/diagnostics.ts";
-import { ConfigEditError, setValues } from "../../cloud-config/edit.ts";
 import { loadConfig } from "../../cloud-config/load.ts";
 import type { CloudConfig, ServiceConfig } from "../../cloud-config/schema/index.ts";
-import { paths } from "../paths.ts";
 import { catalogIndex, CatalogError, resolveEntry } from "../services/catalog/index.ts";
 import { configuredServices, DEFAULT_CONSOLE } from "../services/configured.ts";
 import { engines } from "../services/engines.ts";
 import { up } from "../services/runner.ts";
 import { upElsewhere, type Delegated } from "./delegate.ts";
+import { editConfig, fail, say, warn } from "./output.ts";
 
 export type Choice = "console" | "engine";
 const KIND = { console: "consoles", engine: "engines" } as const;
 const SETTING = { console: ["rancher", "console"], engine: ["rancher", "docker", "engine"] };
 const SERVICE = { console: "console", engine: "docker" } as const;
 
-const fail = (lines: string[]): never => {
-  for (const l of lines) process.stderr.write(`${l}\n`);
-  process.exit(1);
-};
-const say = (line: string) => process.stdout.write(`${line}\n`);
-const warn = (m: string) => process.stderr.write(`ros: warning: ${m}\n`);
 
 const current = (c: CloudConfig, what: Choice) => (what === "console" ? c.rancher?.console ?? DEFAULT_CONSOLE : c.rancher?.docker?.engine);
 
@@ -47,13 +39,7 @@ async function choose(what: Choice, name: string): Promise<CloudConfig> {
       throw e;
     }
   }
-  try {
-    const errors = setValues(paths.cloudConfig, [[SETTING[what], name]]);
-    if (errors.length) fail([`ros ${what}: refused, nothing was changed:`, ...errors.map(formatDiagnostic)]);
-  } catch (e) {
-    if (e instanceof ConfigEditError) fail([e.message]);
-    throw e;
-  }
+  editConfig(`ros ${what}`, [[SETTING[what], name]]);
   return loadConfig().config;
 }
 

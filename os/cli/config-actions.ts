@@ -13,11 +13,7 @@ import { getPath } from "../../cloud-config/tree.ts";
 import { validateText } from "../../cloud-config/validate.ts";
 import { atomicWrite } from "../atomic-write.ts";
 import { paths } from "../paths.ts";
-
-const fail = (lines: string[]): never => {
-  for (const l of lines) process.stderr.write(`${l}\n`);
-  process.exit(1);
-};
+import { fail } from "./output.ts";
 
 function readInput(file: string | undefined): { data: Buffer; name: string } {
   const name = file ?? "stdin";

@@ -1,12 +1,9 @@
 // What `ros service …` does, loaded only when such a command runs. Services are those of the merged
 // config plus the catalog's enabled ones; enable/disable/delete write cloud-config.yml.
 import Docker from "dockerode";
-import { formatDiagnostic } from "../../cloud-config/diagnostics.ts";
-import { ConfigEditError, setValues } from "../../cloud-config/edit.ts";
 import { loadConfig } from "../../cloud-config/load.ts";
 import type { CloudConfig } from "../../cloud-config/schema/index.ts";
 import { nearest } from "../../cloud-config/suggest.ts";
-import { paths } from "../paths.ts";
 import { catalogIndex, CatalogError, resolveEntry, type CatalogOptions } from "../services/catalog/index.ts";
 import { configuredServices } from "../services/configured.ts";
 import { dockerMessage, isNotFound } from "../services/docker-errors.ts";
@@ -14,15 +11,10 @@ import { logFrames } from "../services/log-frames.ts";
 import { engineFor, engines } from "../services/engines.ts";
 import { upReloading } from "../services/reload.ts";
 import { inContainer, upElsewhere, type Delegated } from "./delegate.ts";
+import { editConfig, fail, say, warn } from "./output.ts";
 import { toServices, type Service } from "../services/service.ts";
 import { serviceStatus, type Status } from "../services/status.ts";
 
-const fail = (lines: string[]): never => {
-  for (const l of lines) process.stderr.write(`${l}\n`);
-  process.exit(1);
-};
-const say = (line: string) => process.stdout.write(`${line}\n`);
-const warn = (m: string) => process.stderr.write(`ros: warning: ${m}\n`);
 /** A short wait for the user Docker: a command reports it down rather than hang. */
 const QUICK_WAIT_MS = 3000;
 
@@ -53,15 +45,7 @@ function pick(services: Service[], names: string[]): Service[] {
   });
 }
 
-function edit(changes: [string[], unknown][]): void {
-  try {
-    const errors = setValues(paths.cloudConfig, changes);
-    if (errors.length) fail(["ros service: refused, nothing was changed:", ...errors.map(formatDiagnostic)]);
-  } catch (e) {
-    if (e instanceof ConfigEditError) fail([e.message]);
-    throw e;
-  }
-}
+const edit = (changes: [string[], unknown][]) => editConfig("ros service", changes);
 
 const includeKey = (name: string) => ["rancher", "services_include", name];
 const included = (c: CloudConfig) => c.rancher?.services_include ?? {};
@@ -97,10 +81,9 @@ export async function remove(name: string): Promise<void> {
   edit([[includeKey(name), undefined]]);
   const e = engines(undefined, undefined, QUICK_WAIT_MS);
   // An entry that no longer resolves still leaves a container named after it.
-  for (const [svc, def] of Object.entries(entry?.services ?? { [name]: { image: "" } })) {
-    const scope = String((def.labels as Record<string, string> | undefined)?.["io.rancher.os.scope"]) === "user" ? "user" : "system";
-    const docker = await engineFor(e, scope).catch(() => undefined);
-    await docker?.getContainer(svc).remove({ force: true }).catch(() => undefined);
+  for (const s of toServices(entry?.services ?? { [name]: { image: "" } })) {
+    const docker = await engineFor(e, s.scope).catch(() => undefined);
+    await docker?.getContainer(s.name).remove({ force: true }).catch(() => undefined);
   }
   say(`deleted ${name}`);
 }

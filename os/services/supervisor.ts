@@ -2,7 +2,7 @@
 // its own exponential backoff, from the restart policy); it does nothing about a container that runs
 // but fails its health check. The supervisor restarts those, backing off exponentially, and records
 // what it did where `ros service ps` reads it.
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type Docker from "dockerode";
 import { atomicWrite } from "../atomic-write.ts";
@@ -42,7 +42,7 @@ interface DockerEvent { status?: string; Action?: string; Actor?: { Attributes?:
 export function supervise(docker: Docker, scope: Scope, o: SupervisorOptions = {}): { stop(): void } {
   const base = o.baseDelayMs ?? 1000;
   const max = o.maxDelayMs ?? 60_000;
-  const records: Record<string, HealthRecord> = existsSync(stateFile(scope)) ? readHealthRecords(scope) : {};
+  const records = readHealthRecords(scope);
   const pending = new Map<string, NodeJS.Timeout>();
   let stopped = false;
   let stream: NodeJS.ReadableStream | undefined;
