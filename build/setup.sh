@@ -5,9 +5,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # The host tools the build and the boot need; the guest's packages are fetched by the build.
-# docker.io: the integration tests run their own dockerd.
+# docker.io: the integration tests run their own dockerd; chrony, acpid: the ntp and power tests run theirs.
+# dhcpcd-base, dnsmasq-base, iproute2, iputils-ping: the network test's client, DHCP server and probes.
+# sudo: the cloud-init test checks sudo rules with its visudo.
 PACKAGES=(docker.io qemu-system-x86 qemu-utils grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools ovmf
-  cpio kmod lz4 zstd dosfstools openssh-client ca-certificates)
+  cpio kmod lz4 zstd dosfstools openssh-client ca-certificates
+  chrony acpid dhcpcd-base dnsmasq-base iproute2 iputils-ping
+  sudo)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -52,6 +52,34 @@ export const paths = {
   dev: p("/dev"),
   home: p("/home"),
   sshdRun: p("/run/sshd"),
+  /** DNS for every process on the host, written by the network service. */
+  resolvConf: p("/etc/resolv.conf"),
+  /** Proxy settings (rancher.network.http_proxy…) as KEY=value lines other services read. */
+  environment: p("/etc/environment"),
+  /** The network service's runtime state: its PID, its DHCP clients, the DNS their servers gave. */
+  networkRun: p("/run/ros/network"),
+  /** cloud-init: what each stage did (JSON), its once-per-boot markers, its once-per-instance markers. */
+  cloudInitReport: p("/run/ros/cloud-init.json"),
+  cloudInitBoot: p("/run/ros/cloud-init"),
+  cloudInitInstances: p("/var/lib/rancher/conf/cloud-init/instances"),
+  bootId: p("/proc/sys/kernel/random/boot_id"),
+  procSys: p("/proc/sys"),
+  /** The host's mount namespace and mounts, seen from a container sharing the host's PIDs. */
+  hostMountNs: p("/proc/1/ns/mnt"),
+  hostMounts: p("/proc/1/mounts"),
+  etcPasswd: p("/etc/passwd"),
+  etcGroup: p("/etc/group"),
+  sudoersD: p("/etc/sudoers.d"),
+  /** Rendered from the config at each console start (sshd reads only this file). */
+  sshdConfig: p("/etc/ssh/sshd_config"),
+  /** SSH host keys, kept with the config so they outlive the console container. */
+  sshHostKeys: p("/var/lib/rancher/conf/ssh"),
+  /** chronyd's estimate of the clock's drift, kept across boots so it locks on faster. */
+  chronyDrift: p("/var/lib/chrony/chrony.drift"),
+  /** The journal service's files (on the state disk once installed), its syslog socket, the kernel's log. */
+  journal: p("/var/log/journal"),
+  devLog: p("/dev/log"),
+  kmsg: p("/dev/kmsg"),
 };
 
 /**

@@ -5,6 +5,8 @@ import { VERSION } from "../version.ts";
 import { choiceCommand } from "./choice.ts";
 import { configCommand } from "./config.ts";
 import { serviceCommand } from "./service.ts";
+import { logsCommand } from "./logs.ts";
+import { networkCommands } from "../../system-services/network/cli.ts";
 
 export function program(): Command {
   const ros = new Command("ros").description("Corral OS control").version(VERSION, "-v, --version", "print the OS version");
@@ -20,9 +22,23 @@ export function program(): Command {
     .command("docker-init")
     .description("run dockerd for the user's containers, configured by rancher.docker (the docker container's entry)")
     .action(async () => (await import("../../system-services/docker/index.ts")).dockerInit());
+  ros.command("cloud-init-apply").description("apply the host's part of the cloud-config: modules, sysctls, mounts, files in system containers (the cloud-init service's entry)").action(async () => (await import("../../system-services/cloud-init/index.ts")).cloudInitApply());
   ros.command("container-cron").description("run containers labelled cron.schedule on their schedules, on both Dockers (the container-cron service's entry)").action(async () => (await import("../../system-services/container-cron/index.ts")).containerCron());
+  ros
+    .command("ntp-init")
+    .description("run chronyd as the ntp key says; extra arguments go to chronyd (the ntp service's entry)")
+    .argument("[chronyd-options...]", "e.g. -x to leave the clock alone")
+    .allowUnknownOption()
+    .action(async (extra: string[]) => (await import("../../system-services/ntp/index.ts")).ntpInit(extra));
+  ros.command("acpid-init").description("run acpid with the power-button rule (the acpid service's entry)").action(async () => (await import("../../system-services/acpid/index.ts")).acpidInit());
+  for (const [action, what] of [["poweroff", "power the host off"], ["reboot", "restart the host"], ["halt", "halt the host"]] as const) {
+    ros.command(action).description(`${what}, its services stopped in order first`).option("-f, --force", "at once, without stopping the services").action(async (o: { force?: boolean }) => (await import("./power.ts")).power(action, o));
+  }
   ros.addCommand(configCommand());
   ros.addCommand(serviceCommand());
+  ros.command("journal-init").description("collect every container's output, syslog (/dev/log) and kernel messages into /var/log/journal (the journal service's entry)").action(async () => (await import("../../system-services/journal/index.ts")).journalInit());
+  ros.addCommand(logsCommand());
+  for (const c of networkCommands()) ros.addCommand(c);
   ros.addCommand(choiceCommand("console"));
   ros.addCommand(choiceCommand("engine"));
   return ros;

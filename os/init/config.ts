@@ -9,6 +9,7 @@ import { readMetadata } from "../../cloud-config/metadata-file.ts";
 import { applyUserData } from "../../cloud-config/user-data.ts";
 import { log } from "../log.ts";
 import { paths } from "../paths.ts";
+import { earlyDhcp, needsNetwork } from "./network.ts";
 
 const DATASOURCE_BUDGET_MS = 10_000;
 
@@ -18,6 +19,7 @@ export async function loadBootConfig(): Promise<CloudConfig> {
   const specs = before.rancher?.cloud_init?.datasources ?? [];
   const { sources, errors } = datasourcesFor(specs, cmdline);
   for (const e of errors) log("cloud-config", `error: ${e}`);
+  if (sources.some((s) => needsNetwork(s.name))) earlyDhcp();
   const { found, report } = await fetchFirst(sources, DATASOURCE_BUDGET_MS);
   for (const line of report) log("cloud-config", `datasource ${line}`);
   let reported = new Set<string>();

@@ -7,7 +7,7 @@ import { setHostname } from "./hostname.ts";
 import { loadPreloadedImages } from "./images.ts";
 import { loadModules } from "./modules.ts";
 import { mountFilesystems } from "./mounts.ts";
-import { startNetwork } from "./network.ts";
+import { loopbackUp } from "./network.ts";
 import { recoveryShell } from "./recovery.ts";
 import { handleShutdownSignals, type Running } from "./shutdown.ts";
 import { startSystemDocker } from "./system-docker.ts";
@@ -32,8 +32,7 @@ export async function init(): Promise<void> {
     await stage("mounts", mountFilesystems);
     linkUserDockerSocket();
     await stage("modules", loadModules);
-    // Metadata services need links up; the DHCP clients run in the background meanwhile.
-    await stage("network", startNetwork);
+    await stage("network", loopbackUp);
     const config = await stage("config", loadBootConfig);
     await stage("hostname", () => log("init", `hostname ${setHostname(config.hostname)}`));
     mkdirSync(paths.home, { recursive: true });

@@ -9,11 +9,12 @@ import { atomicWrite } from "../../os/atomic-write.ts";
 import { run } from "../../os/exec.ts";
 import { log } from "../../os/log.ts";
 import { paths } from "../../os/paths.ts";
+import { applyInConsole } from "../cloud-init/console.ts";
+import { prepareSshd, SSHD } from "./sshd.ts";
 import { Supervisor } from "./supervise.ts";
 
 export const USER = "rancher";
 const CONSOLES = ["ttyS0", "tty1"];
-const HOST_KEY = "/etc/ssh/ssh_host_ed25519_key";
 
 async function ensureUser(): Promise<{ uid: number; gid: number; home: string }> {
   const exists = await run("id", ["-u", USER]).then(() => true, () => false);
@@ -47,13 +48,11 @@ export async function consoleInit(): Promise<void> {
   const user = await ensureUser();
   writeAuthorizedKeys(user, keys);
   log("console", `${keys.length} authorized key(s) for ${USER}`);
-  // ed25519 only: an RSA host key takes many seconds to generate under emulation, and every
-  // current client speaks ed25519.
-  if (!existsSync(HOST_KEY)) await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", HOST_KEY]);
-  mkdirSync(paths.sshdRun, { recursive: true, mode: 0o755 });
+  await applyInConsole(config, "init", { defaultUser: USER });
+  const sshdConfig = await prepareSshd(config);
 
   const sup = new Supervisor();
-  sup.run("sshd", "/usr/sbin/sshd", ["-D", "-e"]);
+  if (sshdConfig) sup.run("sshd", SSHD, ["-D", "-e", "-f", sshdConfig]);
   for (const tty of CONSOLES) {
     if (!existsSync(join(paths.dev, tty))) continue;
     const autologin = autologinOn.includes(tty) ? ["--autologin", USER] : [];
@@ -67,4 +66,5 @@ export async function consoleInit(): Promise<void> {
     });
   }
   log("console", "ready");
+  await applyInConsole(config, "final", { defaultUser: USER });
 }
