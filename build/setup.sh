@@ -7,11 +7,11 @@ cd "$(dirname "$0")/.."
 # The host tools the build and the boot need; the guest's packages are fetched by the build.
 # docker.io: the integration tests run their own dockerd; chrony, acpid: the ntp and power tests run theirs.
 # dhcpcd-base, dnsmasq-base, iproute2, iputils-ping: the network test's client, DHCP server and probes.
-# sudo: the cloud-init test checks sudo rules with its visudo.
+# sudo: the cloud-init test checks sudo rules with its visudo; openssh-server: the console's sshd test.
 PACKAGES=(docker.io qemu-system-x86 qemu-utils grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools ovmf
   cpio kmod lz4 zstd dosfstools openssh-client ca-certificates
   chrony acpid dhcpcd-base dnsmasq-base iproute2 iputils-ping
-  sudo)
+  sudo openssh-server)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -2,7 +2,7 @@
 // made on the fly and SSH forwarded to a local port. Used by `npm start`, the boot tests and bench.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 import { join } from "node:path";
 import { run } from "../os/exec.ts";
 
@@ -76,9 +76,12 @@ export function qemuArgs(o: VmOptions): string[] {
     "-netdev", `user,id=n0,hostfwd=tcp:127.0.0.1:${o.sshPort}-:22`,
     "-device", "virtio-net-pci,netdev=n0",
     "-no-reboot",
-    ...(o.serial === "stdio" ? ["-nographic"] : ["-display", "none", "-monitor", "none", "-serial", `file:${o.serial}`]),
+    // The human monitor on a socket beside the serial log: what a test presses (the power button).
+    ...(o.serial === "stdio" ? ["-nographic"] : ["-display", "none", "-monitor", `unix:${monitorSocket(o.serial)},server=on,wait=off`, "-serial", `file:${o.serial}`]),
   ];
 }
+
+const monitorSocket = (serial: string) => `${serial}.monitor`;
 
 export class Vm {
   readonly process: ChildProcess;
@@ -117,6 +120,16 @@ export class Vm {
         clearTimeout(timer);
         resolve(code);
       });
+    });
+  }
+
+  /** Presses the ACPI power button (QEMU's system_powerdown), as a hypervisor's "shut down" does. */
+  pressPowerButton(): Promise<void> {
+    if (this.opts.serial === "stdio") return Promise.reject(new Error("no monitor socket when the serial console is on stdio"));
+    return new Promise((resolve, reject) => {
+      const s = connect(monitorSocket(this.opts.serial));
+      s.on("error", reject);
+      s.on("connect", () => s.end("system_powerdown\n", () => resolve()));
     });
   }
 

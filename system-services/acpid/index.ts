@@ -29,8 +29,9 @@ async function loadModules(): Promise<void> {
 export async function acpidInit(): Promise<void> {
   await loadModules();
   atomicWrite(join(eventsDir(), RULE_FILE), powerButtonRule());
-  // -d: its log on stderr, the service's log (there is no syslog); -l: each event in it.
-  const args = ["-f", "-d", "-l", "-c", eventsDir()];
+  // -d: its log on stderr, the service's log (there is no syslog); -l: each event in it; -S: no
+  // client socket (nothing here listens to acpid, and the image has no /var/run for one).
+  const args = ["-f", "-d", "-l", "-S", "-c", eventsDir()];
   log("acpid", `acpid ${args.join(" ")}`);
   const child = spawn("acpid", args, { stdio: "inherit" });
   if (child.pid) atomicWrite(pidFile(), `${child.pid}\n`);

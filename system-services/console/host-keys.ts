@@ -115,8 +115,8 @@ async function generatedKey(): Promise<string | undefined> {
 
 /**
  * The host keys for sshd (private key paths, ed25519 first): each usable configured key, and the
- * generated ed25519 key unless an ed25519 key is configured. Never throws: a key that fails is
- * logged and left out.
+ * generated ed25519 key unless an ed25519 key is configured. A bad key never throws: it is logged
+ * and left out.
  */
 export async function hostKeys(configured: Record<string, string> = {}): Promise<string[]> {
   mkdirSync(paths.sshHostKeys, { recursive: true });

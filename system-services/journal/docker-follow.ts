@@ -17,7 +17,6 @@ export interface DockerSource {
 export interface DockerFollowOptions {
   /** The journal's cursors, by dockerKey: read when a log is opened, dropped with the container. */
   cursors: Record<string, Cursor>;
-  retryMs?: number;
   log: (m: string) => void;
 }
 
@@ -26,6 +25,9 @@ export interface DockerFollower {
 }
 
 type Closable = NodeJS.ReadableStream & { destroy?(): void };
+
+/** How often a Docker that is not answering is tried again. */
+const RETRY_MS = 2000;
 
 export function followDocker(src: DockerSource, emit: (r: JournalRecord) => void, o: DockerFollowOptions): DockerFollower {
   const abort = new AbortController();
@@ -56,10 +58,13 @@ export function followDocker(src: DockerSource, emit: (r: JournalRecord) => void
     try {
       const info = await c.inspect();
       const name = info.Name.replace(/^\//, "");
-      const from = o.cursors[dockerKey(src.scope, id)];
+      const at = o.cursors[dockerKey(src.scope, id)];
+      // A copy: the journal moves the cursor itself as these lines are written.
+      const from = at && { ...at };
       // Docker's `since` is inclusive: lines at the cursor's own µs come again and the first `count` are dropped.
       let repeats = from?.count ?? 0;
-      const since = from ? (from.realtime / 1e6).toFixed(6) : 0;
+      // In integers: a float of the µs since the epoch has no digit to spare.
+      const since = from ? `${Math.floor(from.realtime / 1e6)}.${String(from.realtime % 1e6).padStart(6, "0")}` : 0;
       const decoder = new DockerLogDecoder(info.Config.Tty);
       const take = (lines: DockerLine[]) => {
         for (const l of lines) {
@@ -139,7 +144,7 @@ export function followDocker(src: DockerSource, emit: (r: JournalRecord) => void
       if (abort.signal.aborted) break;
       if (up) o.log(`lost the ${src.scope} Docker; waiting for it`);
       up = false;
-      await sleep(o.retryMs ?? 2000, undefined, { signal: abort.signal }).catch(() => undefined);
+      await sleep(RETRY_MS, undefined, { signal: abort.signal }).catch(() => undefined);
     }
   };
   void connect();

@@ -23,23 +23,20 @@ export interface JournalOptions {
   bootId?: string;
   dockers: DockerSource[];
   limits?: StoreLimits;
-  /** How long records wait in memory before they are written. */
-  flushMs?: number;
-  /** How often the cursors are saved (a crash in between costs a replay of what followed, no record). */
-  snapshotMs?: number;
-  retryMs?: number;
-  log?: (m: string) => void;
 }
 
 export interface Journal {
-  /** Writes what is waiting in memory now. */
-  flush(): void;
   /** Stops every source, writes what is left and saves the cursors. */
   stop(): Promise<void>;
 }
 
+/** How long records wait in memory before they are written. */
+const FLUSH_MS = 200;
+/** How often the cursors are saved: a crash in between costs a replay of what followed, no record. */
+const SNAPSHOT_MS = 5000;
+const say = (m: string) => log("journal", m);
+
 export async function startJournal(o: JournalOptions): Promise<Journal> {
-  const say = o.log ?? ((m: string) => log("journal", m));
   const state = loadState(o.dir);
   const writer = new JournalWriter(o.dir, o.limits ?? DEFAULT_LIMITS);
   let pending: JournalRecord[] = [];
@@ -80,20 +77,19 @@ export async function startJournal(o: JournalOptions): Promise<Journal> {
     if (pending.length >= 1000) flush();
   };
 
-  const flushTimer = setInterval(flush, o.flushMs ?? 200);
-  const snapshotTimer = setInterval(snapshot, o.snapshotMs ?? 5000);
+  const flushTimer = setInterval(flush, FLUSH_MS);
+  const snapshotTimer = setInterval(snapshot, SNAPSHOT_MS);
 
   const syslog = await listenSyslog(o.devLog, emit).catch((e: Error) => {
     say(`no syslog: cannot listen on ${o.devLog}: ${e.message}`);
     return undefined;
   });
   const resumeKernel = o.bootId && state.kmsg?.boot === o.bootId ? state.kmsg.seq : undefined;
-  const kernel = o.kmsg ? readKmsg(o.kmsg, o.bootId ?? "", resumeKernel, emit, { log: say }) : undefined;
-  const dockers = o.dockers.map((d) => followDocker(d, emit, { cursors: state.docker, retryMs: o.retryMs, log: say }));
+  const kernel = o.kmsg ? readKmsg(o.kmsg, o.bootId ?? "", resumeKernel, emit, say) : undefined;
+  const dockers = o.dockers.map((d) => followDocker(d, emit, { cursors: state.docker, log: say }));
   say(`writing to ${o.dir}`);
 
   return {
-    flush,
     async stop() {
       for (const d of dockers) d.stop();
       await Promise.all([syslog?.close(), kernel?.stop()]);

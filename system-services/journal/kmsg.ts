@@ -63,19 +63,22 @@ export function kmsgRecord(e: KmsgEntry, boot: string): JournalRecord {
   return { realtime: realtimeAt(e.monotonic), monotonic: e.monotonic, unit, priority: e.priority, message, fields };
 }
 
+/** How often to look for new records once the ring is read: kernel messages are rare and not urgent. */
+const POLL_MS = 500;
+
 export interface KmsgReader {
   stop(): Promise<void>;
 }
 
 /** Reads `path` from the start of the ring, skipping up to `afterSeq`, then waits for more. */
-export function readKmsg(path: string, boot: string, afterSeq: number | undefined, emit: (r: JournalRecord) => void, o: { pollMs?: number; log: (m: string) => void }): KmsgReader {
+export function readKmsg(path: string, boot: string, afterSeq: number | undefined, emit: (r: JournalRecord) => void, log: (m: string) => void): KmsgReader {
   const abort = new AbortController();
   // Blocking reads would hold one of libuv's few threads forever; a non-blocking one says EAGAIN.
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
-    o.log(`no kernel messages: cannot open ${path}: ${(e as Error).message}`);
+    log(`no kernel messages: cannot open ${path}: ${(e as Error).message}`);
     return { stop: async () => undefined };
   }
   // A record is at most about 8 KiB (the kernel's own limit on one read).
@@ -91,10 +94,10 @@ export function readKmsg(path: string, boot: string, afterSeq: number | undefine
         // EPIPE: records were overwritten before this read; the next read goes on from the oldest left.
         if (code === "EPIPE") continue;
         if (code === "EAGAIN") {
-          await sleep(o.pollMs ?? 500, undefined, { signal: abort.signal }).catch(() => undefined);
+          await sleep(POLL_MS, undefined, { signal: abort.signal }).catch(() => undefined);
           continue;
         }
-        o.log(`stopped reading kernel messages: ${(e as Error).message}`);
+        log(`stopped reading kernel messages: ${(e as Error).message}`);
         return;
       }
       const entry = parseKmsg(buf.toString("utf8", 0, n));

@@ -70,8 +70,13 @@ class Out {
   }
 }
 
+const usage = (message: string): never => {
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+};
+
 export async function logs(o: LogsOptions, dir = paths.journal): Promise<void> {
-  let f: Filter;
+  let f: Filter = {};
   let n: number | undefined;
   try {
     if (o.output !== undefined && o.output !== "short" && o.output !== "json") throw new UsageError(`ros logs: bad --output "${o.output}": use short or json`);
@@ -79,29 +84,34 @@ export async function logs(o: LogsOptions, dir = paths.journal): Promise<void> {
     n = o.lines === undefined ? (o.follow ? 10 : undefined) : argument("--lines", o.lines, lineCount);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    process.stderr.write(`${e.message}\n`);
-    process.exit(1);
+    usage(e.message);
   }
   // `ros logs | head` closes the pipe early: that is the reader being done, not an error.
   process.stdout.on("error", (e: NodeJS.ErrnoException) => process.exit(e.code === "EPIPE" ? 0 : 1));
   const host = hostname();
   const out = new Out(o.output === "json" ? formatJson : (r) => formatShort(r, host));
 
-  if (!o.follow && journalFiles(dir).length === 0) {
-    process.stderr.write(`ros logs: no journal in ${dir} yet (the journal service writes it: see \`ros service ps\`)\n`);
-    return;
-  }
-  // Read up to a fixed end, so following from it neither misses nor repeats a record.
-  const end = endPosition(dir);
-  if (n === undefined) for (const { record } of recordsFrom(dir, undefined, f, end)) out.add(record);
-  else lastRecords(dir, n, f, end).forEach((r) => out.add(r));
-  out.flush();
-  if (!o.follow) return;
-
-  const stop = new AbortController();
-  for (const s of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.once(s, () => stop.abort());
-  for await (const r of follow(dir, end, f, stop.signal)) {
-    out.add(r);
+  try {
+    if (!o.follow && journalFiles(dir).length === 0) {
+      process.stderr.write(`ros logs: no journal in ${dir} yet (the journal service writes it: see \`ros service ps\`)\n`);
+      return;
+    }
+    // Read up to a fixed end, so following from it neither misses nor repeats a record.
+    const end = endPosition(dir);
+    if (n === undefined) for (const { record } of recordsFrom(dir, undefined, f, end)) out.add(record);
+    else lastRecords(dir, n, f, end).forEach((r) => out.add(r));
     out.flush();
+    if (!o.follow) return;
+
+    const stop = new AbortController();
+    for (const s of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.once(s, () => stop.abort());
+    for await (const r of follow(dir, end, f, stop.signal)) {
+      out.add(r);
+      out.flush();
+    }
+  } catch (e) {
+    // The journal is readable by root only: what services and logins log is not every user's to read.
+    if ((e as NodeJS.ErrnoException).code === "EACCES") usage(`ros logs: cannot read the journal: ${(e as Error).message} (run it as root: sudo ros logs)`);
+    throw e;
   }
 }

@@ -6,6 +6,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { journalFileName, journalFiles, type Position } from "./files.ts";
 import type { JournalRecord } from "./record.ts";
 
+/** How often `follow` looks for new records. */
+const POLL_MS = 250;
+
 export interface Filter {
   /** Any of these units. */
   units?: string[];
@@ -127,7 +130,7 @@ export function lastRecords(dir: string, n: number, f: Filter = {}, upTo: Positi
 }
 
 /** Records written after `from`, as they come, until `signal` aborts; a rotation is followed. */
-export async function* follow(dir: string, from: Position, f: Filter, signal: AbortSignal, pollMs = 250): AsyncGenerator<JournalRecord> {
+export async function* follow(dir: string, from: Position, f: Filter, signal: AbortSignal): AsyncGenerator<JournalRecord> {
   let pos = from;
   while (!signal.aborted) {
     // Listed before reading: a newer file means this one was complete before it was made.
@@ -138,6 +141,6 @@ export async function* follow(dir: string, from: Position, f: Filter, signal: Ab
       if (chunk.ends.length) pos = { file: pos.file, offset: chunk.ends.at(-1)! };
     }
     if (next) pos = { file: next.seq, offset: 0 };
-    else await sleep(pollMs, undefined, { signal }).catch(() => undefined);
+    else await sleep(POLL_MS, undefined, { signal }).catch(() => undefined);
   }
 }

@@ -10,7 +10,7 @@ export interface SyslogSocket {
   close(): Promise<void>;
 }
 
-export function syslogRecord(text: string): JournalRecord {
+function syslogRecord(text: string): JournalRecord {
   const m = parseSyslog(text);
   const fields: JournalRecord["fields"] = { transport: "syslog", facility: m.facility };
   if (m.pid !== undefined) fields.pid = m.pid;

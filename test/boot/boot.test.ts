@@ -18,6 +18,23 @@ const SERVICES_BUDGET_MS = 5 * 60_000;
 /** A compose-style services config no one here wrote for this test: read in place. */
 const SERVICES_EXAMPLE = join(REPO, "../shared/examples/services.yml");
 
+/** What the cloud-init and console services apply, checked by checkCloudInitInGuest. */
+const CLOUD_INIT_KEYS = `write_files:
+  - path: /etc/motd
+    permissions: "0644"
+    content: |
+      corral-motd
+  - path: /home/rancher/later.txt
+    owner: rancher:rancher
+    defer: true
+    encoding: b64
+    content: ${Buffer.from("deferred\n").toString("base64")}
+bootcmd:
+  - echo boot >> /var/log/bootcmd.log
+runcmd:
+  - [sh, -c, "echo run >> /var/log/runcmd.log"]
+`;
+
 /**
  * `mistakes` adds a typo'd key and a wrong type to the user data: the boot must still reach SSH
  * with the valid keys applied, and `ros config validate` in the guest must point at both lines.
@@ -28,7 +45,7 @@ async function bootAndCheck(kind: SeedKind, uefi: boolean, isoAs: "cdrom" | "dis
   const key = join(dir, "id_ed25519");
   execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key]);
   const pub = readFileSync(`${key}.pub`, "utf8").trim();
-  const extra = mistakes ? "hostnme: typo\nrancher:\n  network:\n    interfaces:\n      eth0:\n        mtu: -5\n" : withServices ? readFileSync(SERVICES_EXAMPLE, "utf8").replace(/^#cloud-config\n/, "") : "";
+  const extra = mistakes ? "hostnme: typo\nrancher:\n  network:\n    interfaces:\n      eth0:\n        mtu: -5\n" : withServices ? CLOUD_INIT_KEYS + readFileSync(SERVICES_EXAMPLE, "utf8").replace(/^#cloud-config\n/, "") : "";
   const seed = await makeSeed(dir, kind, `#cloud-config\nhostname: ${hostname}\nssh_authorized_keys:\n  - ${pub}\n${extra}`);
   const port = await freePort();
   const vm = new Vm({ iso: ARTIFACTS.iso, isoAs, seed, sshPort: port, uefi, serial: join(dir, "serial.log") });
@@ -51,7 +68,10 @@ async function bootAndCheck(kind: SeedKind, uefi: boolean, isoAs: "cdrom" | "dis
     assert.match(ps.stdout, /^console corral\/os-console:/m);
 
     if (mistakes) await checkConfigInGuest(target, hostname);
-    if (withServices) await checkServicesInGuest(target);
+    if (withServices) {
+      await checkServicesInGuest(target);
+      await checkCloudInitInGuest(target);
+    }
 
     const methods = await offeredAuthMethods(target);
     assert.deepEqual(methods, ["publickey"], "the server must offer key logins only");
@@ -60,8 +80,13 @@ async function bootAndCheck(kind: SeedKind, uefi: boolean, isoAs: "cdrom" | "dis
     execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", wrongKey]);
     assert.notEqual((await ssh({ ...target, key: wrongKey }, "true")).code, 0, "a key not in the cloud-config must be refused");
 
-    await ssh(target, "sudo poweroff");
-    assert.equal(await vm.waitForExit(90_000), 0, "poweroff must end QEMU cleanly");
+    // BIOS: poweroff from inside; UEFI: the ACPI power button, through acpid and the ordered stop.
+    if (uefi) {
+      await waitForServices(target, ["acpid"]);
+      await vm.pressPowerButton();
+    }
+    else await ssh(target, "sudo poweroff");
+    assert.equal(await vm.waitForExit(90_000), 0, `${uefi ? "the power button" : "poweroff"} must end QEMU cleanly`);
   } catch (e) {
     throw new Error(`${(e as Error).message}\n--- serial console (${join(dir, "serial.log")}) ---\n${vm.serialLog().slice(-4000)}`);
   }
@@ -80,6 +105,40 @@ async function checkConfigInGuest(target: SshTarget, hostname: string): Promise<
   assert.match(full.stdout, /^corral\/os-console:/, "the image defaults are a layer of the config the console sees");
 }
 
+/**
+ * The issue-5 services in the booted ISO: cloud-init's host part (services.yml's sysctl and module)
+ * and its console part (write_files with owner and defer, bootcmd and runcmd once each), the
+ * network service's DHCP and resolv.conf, and the journal holding a container's output and a
+ * syslog line sent with logger.
+ */
+async function checkCloudInitInGuest(target: SshTarget): Promise<void> {
+  const out = async (cmd: string) => {
+    const r = await ssh(target, cmd);
+    assert.equal(r.code, 0, `${cmd}: ${r.stderr}`);
+    return r.stdout;
+  };
+  assert.equal((await out("cat /proc/sys/vm/max_map_count")).trim(), "262144");
+  assert.equal((await out("test -d /sys/module/nbd && echo loaded")).trim(), "loaded");
+  assert.equal(await out("cat /etc/motd"), "corral-motd\n");
+  assert.equal(await out("stat -c '%U %a' /home/rancher/later.txt && cat /home/rancher/later.txt"), "rancher 644\ndeferred\n");
+  assert.equal(await out("cat /var/log/bootcmd.log /var/log/runcmd.log"), "boot\nrun\n");
+  const report = JSON.parse(await out("sudo cat /run/ros/cloud-init.json")) as unknown;
+  assert.ok(JSON.stringify(report).includes("runcmd"), `the cloud-init report names runcmd: ${JSON.stringify(report)}`);
+  assert.match(await out("ip -4 -o addr show eth0"), /inet 10\.0\.2\.15\//);
+  assert.match(await out("cat /etc/resolv.conf"), /^nameserver 10\.0\.2\.3$/m);
+  await out("logger -t corral-boot-test syslog-line-from-the-guest");
+  const until = Date.now() + 60_000;
+  for (;;) {
+    const logs = await out("sudo ros logs -o json -n 2000");
+    const units = logs.split("\n").filter(Boolean).map((l) => JSON.parse(l) as { unit: string; message: string });
+    const syslog = units.some((r) => r.unit === "corral-boot-test" && r.message.includes("syslog-line-from-the-guest"));
+    const container = units.some((r) => r.unit === "migrate" && r.message.includes("migrated"));
+    if (syslog && container) break;
+    if (Date.now() > until) assert.fail(`the journal lacks the syslog line (${syslog}) or migrate's output (${container})`);
+    await new Promise((r) => setTimeout(r, 3000));
+  }
+}
+
 interface PsRow { name: string; scope: string; state: string; health: string; detail?: string }
 
 async function psRows(target: SshTarget): Promise<PsRow[]> {
@@ -94,16 +153,21 @@ async function psRows(target: SshTarget): Promise<PsRow[]> {
  * registry can give, which are then imported over SSH; `ros service up` starts them and web
  * answers on its published port.
  */
-async function checkServicesInGuest(target: SshTarget): Promise<void> {
+/** Waits until `ros service ps` shows each of `healthy` running and healthy, and cloud-init done. */
+async function waitForServices(target: SshTarget, healthy: string[]): Promise<PsRow[]> {
   const until = Date.now() + SERVICES_BUDGET_MS;
-  let rows: PsRow[] = [];
-  const state = (name: string) => rows.find((r) => r.name === name);
   for (;;) {
-    rows = await psRows(target);
-    if (["console", "docker", "container-cron"].every((n) => state(n)?.state === "running" && state(n)?.health === "healthy")) break;
+    const rows = await psRows(target);
+    const state = (name: string) => rows.find((r) => r.name === name);
+    if (healthy.every((n) => state(n)?.state === "running" && state(n)?.health === "healthy") && state("cloud-init")?.state === "done") return rows;
     if (Date.now() > until) assert.fail(`system services not all healthy within ${SERVICES_BUDGET_MS / 1000} s: ${JSON.stringify(rows)}`);
     await new Promise((r) => setTimeout(r, 5000));
   }
+}
+
+async function checkServicesInGuest(target: SshTarget): Promise<void> {
+  let rows = await waitForServices(target, ["network", "console", "journal", "ntp", "acpid", "docker", "container-cron"]);
+  const state = (name: string) => rows.find((r) => r.name === name);
   assert.equal(state("docker")?.scope, "system");
   assert.equal(state("web")?.scope, "user");
   assert.equal(state("web")?.state, "not created");
@@ -137,7 +201,7 @@ async function bootWithBadUserData(): Promise<void> {
   vm.kill();
 }
 
-describe("boot", { timeout: 4 * BOOT_BUDGET_MS }, () => {
+describe("boot", { timeout: 5 * BOOT_BUDGET_MS }, () => {
   test("BIOS boot from CD with a NoCloud disk holding ../shared/examples/services.yml: SSH as rancher, ros, hostname, system-docker, services on both Dockers, poweroff", () =>
     bootAndCheck("nocloud", false, "cdrom", "corral-bios", false, existsSync(SERVICES_EXAMPLE)));
   test("UEFI boot of the same ISO as a disk, with a config drive holding a typo and a wrong type: the same checks, and ros config in the guest", () =>

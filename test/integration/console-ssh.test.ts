@@ -6,7 +6,7 @@
 // /etc/ssh and links are never touched.
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -57,6 +57,8 @@ let running: Console | undefined;
 
 /** Prepares and starts sshd under `root` with `config`; resolves once sshd listens, or the driver exits. */
 async function startConsole(root: string, config: CloudConfig): Promise<Console> {
+  // One console at a time, as on a host (a failed test may have left its own running).
+  await stopConsole();
   const proc = spawn("ip", ["netns", "exec", NS, "unshare", "--mount", "--propagation", "private", "sh", "-c", WRAPPER], {
     cwd: REPO,
     env: { ...process.env, ROS_ROOT: root, CS_CONFIG: JSON.stringify(config), CS_DRIVER: DRIVER, CS_PASSWD: passwd },
@@ -89,7 +91,8 @@ async function stopConsole(): Promise<void> {
 /** ssh from inside the namespace as the test user; `hostKey` pins the server's key (strict checking). */
 function ssh(address: string, port: number, opts: { hostKey?: string; extra?: string[] } = {}) {
   const knownHosts = join(scratch, "known_hosts");
-  writeFileSync(knownHosts, opts.hostKey ? `[${address}]:${port} ${opts.hostKey}\n` : "");
+  const host = port === 22 ? address : `[${address}]:${port}`;
+  writeFileSync(knownHosts, opts.hostKey ? `${host} ${opts.hostKey}\n` : "");
   return sh("ip", [
     "netns", "exec", NS, "ssh", "-F", "/dev/null", "-i", clientKey, "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
     "-o", "ConnectTimeout=5", "-o", `UserKnownHostsFile=${knownHosts}`, "-o", "GlobalKnownHostsFile=/dev/null",
@@ -116,9 +119,12 @@ function newRoot(): string {
 }
 
 before(() => {
+  // sshd reads authorized_keys as the user, who must be able to walk down to its home.
+  chmodSync(scratch, 0o755);
   must("ip", ["netns", "add", NS]);
   must("ip", ["-n", NS, "link", "set", "lo", "up"]);
-  mkdirSync(join(home, ".ssh"), { recursive: true, mode: 0o700 });
+  mkdirSync(home, { recursive: true, mode: 0o755 });
+  mkdirSync(join(home, ".ssh"), { mode: 0o700 });
   must("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "corral-cs-client", "-f", clientKey]);
   writeFileSync(join(home, ".ssh/authorized_keys"), readFileSync(`${clientKey}.pub`), { mode: 0o600 });
   for (const p of [home, join(home, ".ssh"), join(home, ".ssh/authorized_keys")]) chownSync(p, UID, NOGROUP);
