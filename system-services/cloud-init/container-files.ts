@@ -11,10 +11,7 @@ const notFound = (e: unknown) => (e as { statusCode?: number }).statusCode === 4
 /** A file of the container, or undefined when it has none. */
 async function readFile(c: Docker.Container, path: string): Promise<Buffer | undefined> {
   try {
-    const stream = (await c.getArchive({ path })) as NodeJS.ReadableStream;
-    const chunks: Buffer[] = [];
-    for await (const chunk of stream) chunks.push(chunk as Buffer);
-    return firstFileOfTar(Buffer.concat(chunks));
+    return await firstFileOfTar((await c.getArchive({ path })) as NodeJS.ReadableStream);
   } catch (e) {
     if (notFound(e)) return undefined;
     throw e;
@@ -38,5 +35,5 @@ export async function writeContainerFile(docker: Docker, f: WriteFile & { contai
   const gid = ids.gid !== -1 ? ids.gid : ([...accounts.users.values()].find((u) => u.uid === ids.uid)?.gid ?? 0);
   if (f.append) data = Buffer.concat([(await readFile(c, f.path)) ?? Buffer.alloc(0), data]);
   // Extracted at /, so Docker creates missing parent folders instead of refusing the copy.
-  await c.putArchive(tarFile({ path: f.path.replace(/^\/+/, ""), data, mode, uid: ids.uid, gid }), { path: "/" });
+  await c.putArchive(await tarFile({ path: f.path.replace(/^\/+/, ""), data, mode, uid: ids.uid, gid }), { path: "/" });
 }

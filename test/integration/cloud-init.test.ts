@@ -271,8 +271,8 @@ describe("on the host", () => {
     symlinkSync(dockerd.socket, paths.systemDockerSock);
     await importBusybox(dockerd.docker, "corral-ci/busybox:1");
     const c = await dockerd.docker.createContainer({ name: "ci-target", Image: "corral-ci/busybox:1", Cmd: ["true"], HostConfig: { NetworkMode: "none" } });
-    await c.putArchive(tarFile({ path: "etc/passwd", data: Buffer.from("root:x:0:0::/root:/bin/sh\nci:x:1234:2345::/:/bin/sh\n"), mode: 0o644, uid: 0, gid: 0 }), { path: "/" });
-    await c.putArchive(tarFile({ path: "etc/log", data: Buffer.from("first\n"), mode: 0o644, uid: 0, gid: 0 }), { path: "/" });
+    await c.putArchive(await tarFile({ path: "etc/passwd", data: Buffer.from("root:x:0:0::/root:/bin/sh\nci:x:1234:2345::/:/bin/sh\n"), mode: 0o644, uid: 0, gid: 0 }), { path: "/" });
+    await c.putArchive(await tarFile({ path: "etc/log", data: Buffer.from("first\n"), mode: 0o644, uid: 0, gid: 0 }), { path: "/" });
 
     const actions = await applyOnHost({
       write_files: [
@@ -294,10 +294,10 @@ describe("on the host", () => {
       return Buffer.concat(chunks);
     };
     const conf = await archive("/opt/ci/deep/app.conf");
-    assert.equal(firstFileOfTar(conf)!.toString(), "key: value\n");
+    assert.equal((await firstFileOfTar(conf))!.toString(), "key: value\n");
     const header = (field: [number, number]) => parseInt(conf.toString("latin1", field[0], field[0] + field[1]), 8);
     assert.deepEqual([header([100, 8]) & 0o7777, header([108, 8]), header([116, 8])], [0o640, 1234, 2345], "mode, and the user's own group");
-    assert.equal(firstFileOfTar(await archive("/etc/log"))!.toString(), "first\nsecond\n");
+    assert.equal((await firstFileOfTar(await archive("/etc/log")))!.toString(), "first\nsecond\n");
   });
 
   test("mounts land in the host's mount namespace; a missing device fails alone; a second run does not stack", async () => {
