@@ -58,6 +58,9 @@ const userService: ServiceConfig = {
 function writeUserConfig(): void {
   mkdirSync(paths.confDir, { recursive: true });
   writeFileSync(paths.cloudConfig, "rancher:\n  docker:\n    bridge: none\n    iptables: false\n", { mode: 0o600 });
+  // The host's resolv.conf, which the docker service binds: init makes it before services start.
+  mkdirSync(dirname(paths.resolvConf), { recursive: true });
+  writeFileSync(paths.resolvConf, "nameserver 127.0.0.1\n");
 }
 
 async function loadImage(docker: Docker, tar: string): Promise<void> {
