@@ -17,7 +17,6 @@ const KIND = { console: "consoles", engine: "engines" } as const;
 const SETTING = { console: ["rancher", "console"], engine: ["rancher", "docker", "engine"] };
 const SERVICE = { console: "console", engine: "docker" } as const;
 
-
 const current = (c: CloudConfig, what: Choice) => (what === "console" ? c.rancher?.console ?? DEFAULT_CONSOLE : c.rancher?.docker?.engine);
 
 export async function list(what: Choice): Promise<void> {

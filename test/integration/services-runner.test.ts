@@ -202,6 +202,11 @@ describe("containers", () => {
   });
 });
 
+/** `ros service ps` of these definitions, by service name. */
+async function statusByName(defs: Record<string, ServiceConfig>): Promise<Record<string, Status>> {
+  return Object.fromEntries((await serviceStatus(toServices(defs), engines(docker))).map((s) => [s.name, s]));
+}
+
 describe("supervision", () => {
   before(removeAll);
   test("a crash-looping service is restarted with growing delays while the others stay up", async () => {
@@ -223,7 +228,7 @@ describe("supervision", () => {
     }
     assert.ok(pauses.length >= 4, `restarted ${pauses.length} times`);
     assert.ok(pauses.at(-1)! > pauses[0]! * 1.8, `pauses grow: ${pauses.map((g) => g.toFixed(0)).join(", ")} ms`);
-    const status = Object.fromEntries((await serviceStatus(toServices(defs), engines(docker))).map((s) => [s.name, s]));
+    const status = await statusByName(defs);
     assert.equal(status.crasher!.state, "crash-loop");
     assert.ok(status.crasher!.restarts >= 3);
     assert.equal(status.steady!.state, "running");
@@ -247,7 +252,7 @@ describe("supervision", () => {
       // The supervisor may be between its stop and its start: read ps once the container is back.
       let status: Record<string, Status> = {};
       for (let i = 0; i < 20; i++) {
-        status = Object.fromEntries((await serviceStatus(toServices(defs), engines(docker))).map((s) => [s.name, s]));
+        status = await statusByName(defs);
         if (status.sick!.health !== "-") break;
         await new Promise((r) => setTimeout(r, 250));
       }

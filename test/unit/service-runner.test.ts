@@ -8,12 +8,13 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import type Docker from "dockerode";
 import type { ServiceConfig } from "../../cloud-config/schema/index.ts";
+import { validateText } from "../../cloud-config/validate.ts";
 import { startFailure } from "../../os/services/docker-errors.ts";
 import { serviceEnv } from "../../os/services/environment.ts";
 import { fingerprint } from "../../os/services/fingerprint.ts";
 import { CycleError, dependencyGraph, withDependencies } from "../../os/services/graph.ts";
 import { logFrames, logText } from "../../os/services/log-frames.ts";
-import { missingCaps, privilegedBinds, privilegedHostConfig } from "../../os/services/privileged.ts";
+import { missingCaps, privilegedBinds, privilegedHostConfig, type HostConfig } from "../../os/services/privileged.ts";
 import { labelMap, toService, toServices, type Service } from "../../os/services/service.ts";
 
 // ROS_ROOT is read when os/paths.ts loads: container-spec, status and supervisor (which import it)
@@ -164,6 +165,19 @@ describe("privileged mode", () => {
     const h = host({});
     assert.equal(h.Privileged, undefined);
     assert.deepEqual([h.CapAdd, h.CapDrop, h.SecurityOpt, h.Binds], [[], undefined, undefined, undefined]);
+  });
+});
+
+describe("cgroup namespace", () => {
+  test("cgroup: host or private is Docker's CgroupnsMode; without it, Docker's default", () => {
+    const mode = (def: Partial<ServiceConfig>) => (spec(def).HostConfig as HostConfig).CgroupnsMode;
+    assert.equal(mode({ cgroup: "host" }), "host");
+    assert.equal(mode({ cgroup: "private" }), "private");
+    assert.ok(!("CgroupnsMode" in spec({}).HostConfig!));
+  });
+  test("any other value is an error at its line", () => {
+    const v = validateText("rancher:\n  services:\n    s:\n      image: x\n      cgroup: shared\n", "c.yml");
+    assert.ok(v.diagnostics.some((d) => d.severity === "error" && d.line === 5 && /must be "host" or "private"/.test(d.message)), JSON.stringify(v.diagnostics));
   });
 });
 
