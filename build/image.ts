@@ -9,6 +9,7 @@ import { writeDockerArchive, type BuiltImage, type Layer } from "./docker-archiv
 import { imageNames, readImageDef, type ImageDef } from "./image-def.ts";
 import { buildInitrd } from "./initrd.ts";
 import { buildIso } from "./iso.ts";
+import { buildSystemDockerRoot } from "./system-docker-root.ts";
 import { fetchKernel } from "./kernel.ts";
 import { packLayer } from "./layer.ts";
 import { writeOsConfig } from "./os-config.ts";
@@ -23,6 +24,9 @@ export const ARTIFACTS = {
   iso: join(DIST, "corral.iso"),
   images: join(DIST, "images"),
 };
+
+/** The system Docker's data root holding the preloaded images, as the initrd carries it. */
+export const SYSTEM_DOCKER_ROOT = join(CACHE, "system-docker-root");
 
 interface Built extends BuiltImage { packages: Set<string> }
 
@@ -76,7 +80,7 @@ export async function buildAll(): Promise<typeof ARTIFACTS> {
   const imageDefs = defs.filter((d) => d.kind === "image");
   const initrdDef = defs.find((d) => d.kind === "initrd");
   if (!initrdDef) throw new Error("images/: no image.yml with kind: initrd");
-  const progress = new Progress(imageDefs.length + 5);
+  const progress = new Progress(imageDefs.length + 6);
 
   const bundlePath = await progress.step("bundle dist/ros.mjs", bundle);
   const built = new Map<string, Built>();
@@ -103,12 +107,17 @@ export async function buildAll(): Promise<typeof ARTIFACTS> {
     return img;
   }), preload));
 
+  const systemDockerRoot = await progress.step("system Docker data root", async () => {
+    await cached(SYSTEM_DOCKER_ROOT, readFileSync(`${preload}.key`, "utf8"), () => buildSystemDockerRoot(preload, SYSTEM_DOCKER_ROOT));
+    return SYSTEM_DOCKER_ROOT;
+  });
+
   const kernel = await progress.step("kernel", fetchKernel);
   await progress.step("initrd", async () => {
     const debs = await imageDebs(initrdDef, new Set());
     const picked = await pickedDebs(initrdDef);
-    const key = hash(initrdDef.source, ...debKey(debs), ...debKey(picked), kernel.version, readFileSync(bundlePath), readFileSync(osConfig), catalogKey, readFileSync(`${preload}.key`));
-    await cached(ARTIFACTS.initrd, key, () => buildInitrd({ def: initrdDef, debs, picked, kernel, bundle: bundlePath, osConfig, catalog, preload }, join(CACHE, "initrd-root"), ARTIFACTS.initrd));
+    const key = hash(initrdDef.source, ...debKey(debs), ...debKey(picked), kernel.version, readFileSync(bundlePath), readFileSync(osConfig), catalogKey, readFileSync(`${SYSTEM_DOCKER_ROOT}.key`));
+    await cached(ARTIFACTS.initrd, key, () => buildInitrd({ def: initrdDef, debs, picked, kernel, bundle: bundlePath, osConfig, catalog, systemDockerRoot }, join(CACHE, "initrd-root"), ARTIFACTS.initrd));
   });
   await progress.step("iso", async () => {
     copyFileSync(kernel.vmlinuz, ARTIFACTS.vmlinuz);

@@ -1,5 +1,6 @@
 // Assembles the initramfs: the initrd image's packages, busybox applets, the ros bundle, kernel
-// modules, the default config and the preloaded images; packed as a newc cpio compressed with zstd.
+// modules, the default config and the system Docker's data root with the preloaded images; packed
+// as a newc cpio compressed with zstd.
 import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { run } from "../os/exec.ts";
@@ -17,7 +18,8 @@ export interface InitrdInputs {
   osConfig: string;
   /** The core catalog's folder. */
   catalog: string;
-  preload: string;
+  /** The system Docker's data root, made by build/system-docker-root.ts. */
+  systemDockerRoot: string;
 }
 
 const APPLET_DIRS = ["bin", "sbin", "usr/bin", "usr/sbin"];
@@ -41,12 +43,18 @@ export async function buildInitrd(x: InitrdInputs, work: string, out: string): P
   mkdirSync(join(work, "usr/share/ros"), { recursive: true });
   copyFileSync(x.osConfig, join(work, "usr/share/ros/os-config.yml"));
   cpSync(x.catalog, join(work, "usr/share/ros/catalog"), { recursive: true });
-  copyFileSync(x.preload, join(work, "usr/share/ros/images.tar"));
+  mkdirSync(join(work, "var/lib"), { recursive: true });
+  await run("cp", ["-a", x.systemDockerRoot, join(work, "var/lib/system-docker")]);
   await installModules(x.kernel, x.def.modules, work);
   for (const d of ["proc", "sys", "dev", "run", "tmp", "var/lib", "var/log", "home", "root", "mnt", "media"]) mkdirSync(join(work, d), { recursive: true });
+  // The images share Node.js and Debian's libraries with the initrd and with each other: one copy
+  // each in the archive and in RAM (the kernel's unpacker keeps hard links). Only where nothing
+  // writes in place: programs, libraries and image layers (overlayfs copies up before a write).
+  await run("hardlink", ["--quiet", "--ignore-time", "usr", "lib", "var/lib/system-docker/overlay2"], { cwd: work });
   // zstd, not lz4: under TCG, GRUB reads the initrd off the CD at a few MB/s, so the third
   // smaller file saves more time than the slower decompression costs.
+  // Owners are kept: the build runs as root, and image layers hold files of other users.
   const list = (await run("find", [".", "-mindepth", "1"], { cwd: work })).stdout;
-  await run("sh", ["-c", `cpio --quiet -o -H newc -R 0:0 | zstd -q -3 -T0 -c > '${out}.tmp' && mv '${out}.tmp' '${out}'`], { cwd: work, input: list });
+  await run("sh", ["-c", `cpio --quiet -o -H newc | zstd -q -3 -T0 -c > '${out}.tmp' && mv '${out}.tmp' '${out}'`], { cwd: work, input: list });
   if (!readdirSync(work).includes("init")) throw new Error("initrd has no /init");
 }

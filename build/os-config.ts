@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import { errorsIn, formatDiagnostic } from "../cloud-config/diagnostics.ts";
 import { validateText } from "../cloud-config/validate.ts";
+import { interpolate } from "../os/services/catalog/interpolate.ts";
 import { REPO } from "./cache.ts";
 
 export function osConfigText(version: string): string {
@@ -15,7 +16,10 @@ export function osConfigText(version: string): string {
   for (const name of readdirSync(dir).sort()) {
     const file = join(dir, name, "service.yml");
     if (!existsSync(file)) continue;
-    services[name] = parse(readFileSync(file, "utf8").replaceAll("${VERSION}", version));
+    // Compose's rules, as the catalog applies them to the same files: `$$` is a literal `$`.
+    const { value, problems } = interpolate(parse(readFileSync(file, "utf8")), { VERSION: version });
+    if (problems.length) throw new Error(`${file}: ${problems.map((p) => `${p.path.join(".")}: ${p.message} (${p.hint})`).join("; ")}`);
+    services[name] = value;
   }
   const text = stringify(base);
   // A bad service.yml fails the build, not a boot.

@@ -8,7 +8,6 @@ const p = (rel: string) => join(ROS_ROOT, rel);
 
 export const paths = {
   osConfig: p("/usr/share/ros/os-config.yml"),
-  preloadImages: p("/usr/share/ros/images.tar"),
   modules: p("/lib/modules"),
   oemConfig: p("/usr/share/ros/oem/oem-config.yml"),
   confDir: p("/var/lib/rancher/conf"),
@@ -28,7 +27,6 @@ export const paths = {
   systemDockerExec: p("/var/run/system-docker"),
   systemDockerPid: p("/var/run/system-docker.pid"),
   systemDockerLog: p("/var/log/system-docker.log"),
-  preloadedMarker: p("/var/lib/system-docker/.ros-preloaded"),
   /** The user Docker: its socket is a symlink into the folder the `docker` service shares with the host. */
   userDockerSock: p("/var/run/docker.sock"),
   userDockerRun: p("/var/run/user-docker"),
@@ -72,6 +70,10 @@ export const paths = {
   sudoersD: p("/etc/sudoers.d"),
   /** Rendered from the config at each console start (sshd reads only this file). */
   sshdConfig: p("/etc/ssh/sshd_config"),
+  /** sshd writes it once its port is bound. */
+  sshdPid: p("/run/sshd.pid"),
+  /** The console's readiness for its health check: sshd's PID file, or empty when it runs no sshd. */
+  consoleReady: p("/run/console.ready"),
   /** SSH host keys, kept with the config so they outlive the console container. */
   sshHostKeys: p("/var/lib/rancher/conf/ssh"),
   /** chronyd's estimate of the clock's drift, kept across boots so it locks on faster. */

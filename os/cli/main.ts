@@ -30,7 +30,6 @@ export function program(): Command {
     .argument("[chronyd-options...]", "e.g. -x to leave the clock alone")
     .allowUnknownOption()
     .action(async (extra: string[]) => (await import("../../system-services/ntp/index.ts")).ntpInit(extra));
-  ros.command("acpid-init").description("run acpid with the power-button rule (the acpid service's entry)").action(async () => (await import("../../system-services/acpid/index.ts")).acpidInit());
   for (const [action, what] of [["poweroff", "power the host off"], ["reboot", "restart the host"], ["halt", "halt the host"]] as const) {
     ros.command(action).description(`${what}, its services stopped in order first`).option("-f, --force", "at once, without stopping the services").action(async (o: { force?: boolean }) => (await import("./power.ts")).power(action, o));
   }

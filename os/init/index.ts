@@ -4,7 +4,6 @@ import { log } from "../log.ts";
 import { paths } from "../paths.ts";
 import { loadBootConfig } from "./config.ts";
 import { setHostname } from "./hostname.ts";
-import { loadPreloadedImages } from "./images.ts";
 import { loadModules } from "./modules.ts";
 import { mountFilesystems } from "./mounts.ts";
 import { loopbackUp } from "./network.ts";
@@ -39,7 +38,6 @@ export async function init(): Promise<void> {
     const sd = await stage("system-docker", startSystemDocker);
     running.docker = sd.docker;
     running.dockerd = sd.process;
-    await stage("images", () => loadPreloadedImages(sd.docker));
     await stage("services", () => startServices(sd.docker, config));
     log("init", "boot complete");
   } catch (e) {

@@ -1,4 +1,4 @@
-// The kernel filesystems every later stage needs, plus tmpfs for the state Docker keeps.
+// The kernel filesystems every later stage needs, plus a tmpfs for the user Docker's data.
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { run } from "../exec.ts";
@@ -12,8 +12,7 @@ const MOUNTS: [type: string, source: string, target: string, options: string][] 
   ["tmpfs", "shm", join(paths.dev, "shm"), "mode=1777,nosuid,nodev"],
   ["tmpfs", "tmpfs", paths.run, "mode=0755,nosuid,nodev"],
   ["cgroup2", "cgroup2", join(paths.sys, "fs/cgroup"), "nosuid,nodev,noexec"],
-  // runc cannot pivot_root out of the initramfs and overlayfs wants a real upper filesystem.
-  ["tmpfs", "tmpfs", paths.systemDockerRoot, "mode=0711"],
+  // The system Docker's data root is the initrd's own (tmpfs) folder, built with the images in it.
   ["tmpfs", "tmpfs", paths.userDockerRoot, "mode=0711"],
 ];
 

@@ -27,6 +27,8 @@ export interface UpOptions {
 }
 
 const READY_TIMEOUT_MS = 120_000;
+/** Docker runs health checks seconds apart; polling faster only loads the daemon. */
+const HEALTH_POLL_MS = 1000;
 const OK: Result[] = ["running", "started", "created", "done"];
 const LOG_TAIL = 5;
 
@@ -38,6 +40,13 @@ export async function up(services: Service[], engines: Engines, o: UpOptions = {
   if (byName.has("docker")) for (const s of services) if (s.scope === "user" && s.name !== "docker") deps.get(s.name)!.add("docker");
   const wanted = o.only ? withDependencies(o.only, deps) : new Set(byName.keys());
   const results = new Map<string, Promise<Outcome>>();
+  // One watch per dependency, however many services wait for it: each poll costs the daemon work.
+  const ready = new Map<string, Promise<string | undefined>>();
+  const readiness = (name: string, dep: Outcome): Promise<string | undefined> => {
+    let r = ready.get(name);
+    if (!r) ready.set(name, (r = untilHealthy(name, dep, engines, o.readyTimeoutMs ?? READY_TIMEOUT_MS)));
+    return r;
+  };
   for (const cycle of cycles) {
     const detail = new CycleError(cycle).message;
     for (const name of cycle) results.set(name, Promise.resolve({ name, scope: byName.get(name)!.scope, result: "failed", detail }));
@@ -45,7 +54,7 @@ export async function up(services: Service[], engines: Engines, o: UpOptions = {
   const bring = (name: string): Promise<Outcome> => {
     let r = results.get(name);
     if (!r) {
-      r = bringUp(byName.get(name)!, [...deps.get(name)!], engines, o, bring).catch((e: unknown) => ({ name, scope: byName.get(name)!.scope, result: "failed" as const, detail: dockerMessage(e) }));
+      r = bringUp(byName.get(name)!, [...deps.get(name)!], engines, o, bring, readiness).catch((e: unknown) => ({ name, scope: byName.get(name)!.scope, result: "failed" as const, detail: dockerMessage(e) }));
       results.set(name, r);
       r.then((out) => o.log?.(`${name}: ${out.result}${out.recreated ? " (recreated)" : ""}${out.detail ? `: ${out.detail}` : ""}`));
     }
@@ -54,12 +63,12 @@ export async function up(services: Service[], engines: Engines, o: UpOptions = {
   return Promise.all([...wanted].map(bring));
 }
 
-async function bringUp(s: Service, waitsFor: string[], engines: Engines, o: UpOptions, bring: (n: string) => Promise<Outcome>): Promise<Outcome> {
+async function bringUp(s: Service, waitsFor: string[], engines: Engines, o: UpOptions, bring: (n: string) => Promise<Outcome>, readiness: (n: string, dep: Outcome) => Promise<string | undefined>): Promise<Outcome> {
   const out = (result: Result, detail?: string, recreated?: boolean): Outcome => ({ name: s.name, scope: s.scope, result, ...(recreated ? { recreated } : {}), ...(detail ? { detail } : {}) });
   for (const d of waitsFor) {
     const dep = await bring(d);
     if (!OK.includes(dep.result)) return out("skipped", `it waits for ${d}, which ${dep.result === "skipped" ? "was skipped" : "failed"}`);
-    const ready = await untilHealthy(d, dep, engines, o.readyTimeoutMs ?? READY_TIMEOUT_MS);
+    const ready = await readiness(d, dep);
     if (ready) return out("skipped", `it waits for ${d}, which ${ready}`);
   }
   const docker = await engineFor(engines, s.scope);
@@ -123,6 +132,6 @@ async function untilHealthy(name: string, dep: Outcome, engines: Engines, timeou
     if (!health || health === "healthy") return undefined;
     if (!state.Running) return "stopped before it was healthy";
     if (Date.now() > until) return `was not healthy within ${timeoutMs / 1000} s (${health})`;
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, HEALTH_POLL_MS));
   }
 }

@@ -1,6 +1,7 @@
 // `ros console-init`, the console container's entry: the rancher user with the configured SSH keys,
 // host keys, then sshd and a getty on each console, kept running.
-import { chmodSync, chownSync, existsSync, mkdirSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, rmSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
 import { join } from "node:path";
 import { loadConfig } from "../../cloud-config/load.ts";
 import type { CloudConfig } from "../../cloud-config/schema/index.ts";
@@ -41,6 +42,23 @@ function authorizedKeys(config: CloudConfig): string[] {
   return [...new Set([...(config.ssh_authorized_keys ?? []), ...own, ...(readMetadata().publicKeys ?? [])])];
 }
 
+/** How long sshd may take to bind its port before the console reports ready anyway (getty works). */
+const SSHD_LISTEN_WAIT_MS = 60_000;
+
+/**
+ * Tells the health check the console is up: once sshd has written `pidFile` (after binding its port)
+ * or given up waiting. Services that start after the console thus wait for SSH, the boot's goal.
+ */
+async function markReady(pidFile: string): Promise<void> {
+  rmSync(paths.consoleReady, { force: true });
+  if (pidFile) {
+    const until = Date.now() + SSHD_LISTEN_WAIT_MS;
+    while (!existsSync(pidFile) && Date.now() < until) await sleep(200);
+    if (!existsSync(pidFile)) log("console", `sshd wrote no ${pidFile} within ${SSHD_LISTEN_WAIT_MS / 1000} s`);
+  }
+  atomicWrite(paths.consoleReady, `${pidFile}\n`);
+}
+
 export async function consoleInit(): Promise<void> {
   const { config } = loadConfig();
   const keys = authorizedKeys(config);
@@ -59,6 +77,7 @@ export async function consoleInit(): Promise<void> {
     // A session of its own, so the tty becomes the login shell's controlling terminal (job control).
     sup.run(`getty ${tty}`, "/sbin/agetty", [...autologin, "--noclear", "--keep-baud", tty, "115200,38400,9600", "linux"], true);
   }
+  await markReady(sshdConfig ? paths.sshdPid : "");
   for (const s of ["SIGTERM", "SIGINT"] as const) {
     process.on(s, () => {
       sup.stop();

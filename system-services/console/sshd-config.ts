@@ -18,12 +18,14 @@ export function configuredListen(config: CloudConfig): Listen {
   return { port: ssh?.port ?? DEFAULT_PORT, ...(ssh?.listen_address ? { address: ssh.listen_address } : {}) };
 }
 
-export function renderSshdConfig(listen: Listen, hostKeys: string[]): string {
+export function renderSshdConfig(listen: Listen, hostKeys: string[], pidFile: string): string {
   return [
     "# Written by `ros console-init` from rancher.ssh at each console start: edits here are lost.",
     `Port ${listen.port}`,
     ...(listen.address ? [`ListenAddress ${listen.address}`] : []),
     ...hostKeys.map((k) => `HostKey ${k}`),
+    // Written once the port is bound: the console's health check reads it.
+    `PidFile ${pidFile}`,
     "AuthenticationMethods publickey",
     "PasswordAuthentication no",
     "KbdInteractiveAuthentication no",

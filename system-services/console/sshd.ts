@@ -21,7 +21,7 @@ const describe = (l: Listen) => (l.address ? `${l.address} port ${l.port}` : `po
 
 /** Writes the config for `listen` and asks sshd whether it would run with it: why not, or undefined. */
 async function refusal(listen: Listen, keys: string[]): Promise<string | undefined> {
-  atomicWrite(paths.sshdConfig, renderSshdConfig(listen, keys));
+  atomicWrite(paths.sshdConfig, renderSshdConfig(listen, keys, paths.sshdPid));
   return run(SSHD, ["-t", "-f", paths.sshdConfig]).then(
     () => undefined,
     (e: Error) => `sshd refuses ${describe(listen)}: ${e.message}`,

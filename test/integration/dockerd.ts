@@ -1,11 +1,13 @@
 // A private dockerd for a test: its own socket, data root, exec root and pidfile, and no iptables
 // rules (nothing to clean up on the host), stopped by PID. With `bridge`, it gets a bridge of its
 // own (created here, deleted on stop) so published ports work; without, no bridge at all.
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type Docker from "dockerode";
 import { startDockerd } from "../../os/docker.ts";
 import { run } from "../../os/exec.ts";
+import { unmountUnder } from "../../os/unmount.ts";
+
+export { unmountUnder };
 
 export interface TestDockerd { docker: Docker; socket: string; dir: string; stop(): Promise<void> }
 
@@ -40,10 +42,4 @@ export async function startTestDockerd(dir: string, o: TestDockerdOptions = {}):
       await unmountUnder(dir);
     },
   };
-}
-
-/** Unmounts everything mounted below `dir`, deepest first, so the folder can be removed. */
-export async function unmountUnder(dir: string): Promise<void> {
-  const points = readFileSync("/proc/mounts", "utf8").split("\n").map((l) => l.split(" ")[1] ?? "").filter((m) => m.startsWith(`${dir}/`));
-  for (const m of points.sort((a, b) => b.length - a.length)) await run("umount", [m]).catch(() => undefined);
 }

@@ -1,10 +1,11 @@
 // The clean shutdown's parts: the ordered stop on a real dockerd (reverse start order, a stuck
 // service killed after its grace period without holding up the rest); `ros poweroff|reboot|halt`
 // signalling PID 1 (a stand-in child, named by ROS_INIT_PID); and the power button: a real acpid
-// with the service's rule, fed an ACPI event through its event file, asks the stand-in to power off.
+// run as the service runs it, with the os-services image's rule, fed an ACPI event through its event
+// file, asks the stand-in to power off.
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, openSync, closeSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,7 +20,8 @@ const { up } = await import("../../os/services/runner.ts");
 const { toServices } = await import("../../os/services/service.ts");
 const { engines } = await import("../../os/services/engines.ts");
 const { stopServices } = await import("../../os/services/stop.ts");
-const { powerButtonRule, RULE_FILE } = await import("../../system-services/acpid/power-button.ts");
+const { readImageDef } = await import("../../build/image-def.ts");
+const { parse } = await import("yaml");
 const { startTestDockerd } = await import("./dockerd.ts");
 const { importBusybox } = await import("../fixtures/busybox-image.ts");
 
@@ -151,12 +153,18 @@ describe("power button", () => {
     // The image's /usr/bin/ros, here: this tree's CLI.
     const wrapper = join(dir, "ros");
     writeFileSync(wrapper, `#!/bin/sh\ncd ${REPO} && exec ${process.execPath} --import tsx os/cli/main.ts "$@"\n`, { mode: 0o755 });
-    writeFileSync(join(dir, "events", RULE_FILE), powerButtonRule(wrapper));
+    const rule = readImageDef("os-services").files.find((f) => f.path === "/etc/acpi/events/power-button")?.content;
+    assert.ok(rule, "images/os-services/image.yml ships /etc/acpi/events/power-button");
+    writeFileSync(join(dir, "events", "power-button"), rule.replaceAll("/usr/bin/ros", wrapper));
+    // The service's command line, with the test's rules folder.
+    const [cmd, ...args] = (parse(readFileSync(join(REPO, "system-services/acpid/service.yml"), "utf8")) as ServiceConfig).command as string[];
+    assert.equal(args[args.indexOf("-c") + 1], "/etc/acpi/events");
+    args[args.indexOf("-c") + 1] = join(dir, "events");
     // The event file stands in for the kernel: held open here, acpid never sees its end.
     const fifo = join(dir, "event");
     spawnSync("mkfifo", [fifo]);
     const feed = openSync(fifo, "r+");
-    const acpid = spawn("acpid", ["-f", "-d", "-l", "-S", "-c", join(dir, "events"), "-e", fifo], { env: { ...process.env, ROS_INIT_PID: String(init.pid) }, stdio: ["ignore", "pipe", "pipe"] });
+    const acpid = spawn(cmd!, [...args, "-e", fifo], { env: { ...process.env, ROS_INIT_PID: String(init.pid) }, stdio: ["ignore", "pipe", "pipe"] });
     children.push(acpid);
     let log = "";
     acpid.stdout!.on("data", (d) => (log += d));

@@ -13,6 +13,7 @@ import { ARTIFACTS } from "../../build/image.ts";
 import { startTestDockerd } from "./dockerd.ts";
 import { privateBundle } from "./private-bundle.ts";
 import { importBusybox } from "../fixtures/busybox-image.ts";
+import { loadImageArchive } from "../../os/load-image.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "corral-service-cli-"));
 const root = join(scratch, "root");
@@ -20,8 +21,7 @@ const ROS = await privateBundle(scratch);
 const dockerd = await startTestDockerd(join(scratch, "dockerd"));
 await importBusybox(dockerd.docker, "local/bb:1");
 // The console switch runs `ros` in the image's own base image.
-await new Promise<void>((resolve, reject) =>
-  dockerd.docker.loadImage(join(ARTIFACTS.images, "os-base.tar")).then((s) => dockerd.docker.modem.followProgress(s, (e: Error | null) => (e ? reject(e) : resolve())), reject));
+await loadImageArchive(dockerd.docker, join(ARTIFACTS.images, "os-base.tar"));
 mkdirSync(join(root, "var/run"), { recursive: true });
 symlinkSync(dockerd.socket, join(root, "var/run/system-docker.sock"));
 

@@ -2,7 +2,7 @@
 // the user Docker answers at /var/run/docker.sock, runs the user's containers and user-scope
 // services, and none of them can reach the system Docker's socket whatever they ask to bind.
 import assert from "node:assert/strict";
-import { createReadStream, existsSync, linkSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, linkSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, test } from "node:test";
@@ -11,6 +11,7 @@ import { parse } from "yaml";
 import { version } from "../../build/bundle.ts";
 import { ARTIFACTS } from "../../build/image.ts";
 import { osConfigText } from "../../build/os-config.ts";
+import { loadImageArchive } from "../../os/load-image.ts";
 import type { CloudConfig, ServiceConfig } from "../../cloud-config/schema/index.ts";
 
 // ROS_ROOT must be set before anything loads os/paths.ts: every module that does is imported below.
@@ -63,17 +64,6 @@ function writeUserConfig(): void {
   writeFileSync(paths.resolvConf, "nameserver 127.0.0.1\n");
 }
 
-async function loadImage(docker: Docker, tar: string): Promise<void> {
-  const stream = await docker.loadImage(createReadStream(tar));
-  await new Promise<void>((resolve, reject) =>
-    docker.modem.followProgress(stream, (err: Error | null, out: { error?: string }[]) => {
-      const failed = err?.message ?? out.find((o) => o.error)?.error;
-      if (failed) reject(new Error(failed));
-      else resolve();
-    }),
-  );
-}
-
 /** Runs a busybox shell command in a throwaway container on `docker`: its exit code and output. */
 async function sh(docker: Docker, script: string, binds: string[]): Promise<{ code: number; out: string }> {
   const c = await docker.createContainer({ Image: BUSYBOX, Cmd: ["sh", "-c", script], HostConfig: { Binds: binds, NetworkMode: "none" } });
@@ -99,7 +89,7 @@ before(async () => {
   // The system Docker's socket where the host has it, so the test can show it stays out of reach.
   mkdirSync(dirname(paths.systemDockerSock), { recursive: true });
   linkSync(system.socket, paths.systemDockerSock);
-  await loadImage(system.docker, IMAGE_TAR);
+  await loadImageArchive(system.docker, IMAGE_TAR);
   timings.imageLoaded = elapsed();
   writeUserConfig();
   // What init's mounts stage does on a booted host.

@@ -12,6 +12,7 @@ import { pathToFileURL } from "node:url";
 import { after, beforeEach, describe, test } from "node:test";
 import { parse } from "yaml";
 import type { CloudConfig } from "../../cloud-config/schema/index.ts";
+import { osConfigText } from "../../build/os-config.ts";
 
 // os/paths.ts reads ROS_ROOT when first imported: set it, then import everything that loads it.
 const root = mkdtempSync(join(tmpdir(), "corral-catalog-"));
@@ -125,9 +126,9 @@ describe("the shipped catalog (build/catalog.ts)", () => {
     assert.deepEqual(w.seen, []);
   });
 
-  test("the default console is the image's own console service", async () => {
+  test("the default console is the image's own console service, its variables expanded alike", async () => {
     const e = await resolveEntry({}, "default", "consoles");
-    const own = parse(readFileSync(join(import.meta.dirname, "../../system-services/console/service.yml"), "utf8").replaceAll("${VERSION}", VERSION));
+    const own = (parse(osConfigText(VERSION)) as { rancher: { services: Record<string, unknown> } }).rancher.services.console;
     assert.deepEqual(e.services, { console: own });
   });
 

@@ -29,23 +29,25 @@ describe("configuredListen", () => {
 
 describe("renderSshdConfig", () => {
   const keys = ["/k/ssh_host_ed25519_key", "/k/configured/ssh_host_rsa_key"];
+  const pid = "/run/sshd.pid";
 
   test("defaults: port 22, no ListenAddress (every address), each host key", () => {
-    const k = keywords(renderSshdConfig(DEFAULT_LISTEN, keys));
+    const k = keywords(renderSshdConfig(DEFAULT_LISTEN, keys, pid));
     assert.deepEqual(k.get("Port"), ["22"]);
     assert.equal(k.has("ListenAddress"), false);
     assert.deepEqual(k.get("HostKey"), keys);
+    assert.deepEqual(k.get("PidFile"), [pid], "the console's health check reads sshd's PID file");
   });
 
   test("the configured port and address", () => {
-    const k = keywords(renderSshdConfig({ port: 2200, address: "192.168.1.7" }, keys));
+    const k = keywords(renderSshdConfig({ port: 2200, address: "192.168.1.7" }, keys, pid));
     assert.deepEqual(k.get("Port"), ["2200"]);
     assert.deepEqual(k.get("ListenAddress"), ["192.168.1.7"]);
   });
 
   test("key-only logins, whatever the listen settings", () => {
     for (const listen of [DEFAULT_LISTEN, { port: 1, address: "::1" }]) {
-      const k = keywords(renderSshdConfig(listen, keys));
+      const k = keywords(renderSshdConfig(listen, keys, pid));
       assert.deepEqual(k.get("PasswordAuthentication"), ["no"]);
       assert.deepEqual(k.get("KbdInteractiveAuthentication"), ["no"]);
       assert.deepEqual(k.get("PermitRootLogin"), ["no"]);
@@ -54,7 +56,7 @@ describe("renderSshdConfig", () => {
   });
 
   test("each keyword once: sshd takes the first value, so a repeat would be a silent no-op", () => {
-    for (const [kw, values] of keywords(renderSshdConfig({ port: 2, address: "10.1.1.1" }, keys))) {
+    for (const [kw, values] of keywords(renderSshdConfig({ port: 2, address: "10.1.1.1" }, keys, pid))) {
       if (kw !== "HostKey") assert.equal(values.length, 1, kw);
     }
   });
