@@ -51,6 +51,13 @@ export interface VmOptions {
   isoAs?: "cdrom" | "disk";
   seed?: string;
   sshPort: number;
+  /**
+   * The guest's LAN, when not one NIC with a DHCP lease from QEMU's default 10.0.2.0/24: `nics`
+   * virtio NICs (MACs 52:54:00:12:34:56, …:57, …) on one QEMU hub with user networking on `net`
+   * (gateway `host`, DNS `dns`), SSH forwarded to `sshTo`, the address the guest configures itself.
+   * Each NIC's QEMU id is nic0, nic1…: `setLink` takes one down.
+   */
+  lan?: { nics: number; net: string; host: string; dns: string; sshTo: string };
   uefi?: boolean;
   memoryMb?: number;
   /** "stdio" hands the serial console to the terminal; otherwise it is written to this file. */
@@ -65,6 +72,16 @@ function bootMedia(o: VmOptions): string[] {
     : ["-drive", `file=${o.iso},media=cdrom,readonly=on`, "-boot", "d"];
 }
 
+function network(o: VmOptions): string[] {
+  if (!o.lan) return ["-netdev", `user,id=n0,hostfwd=tcp:127.0.0.1:${o.sshPort}-:22`, "-device", "virtio-net-pci,netdev=n0"];
+  const { nics, net, host, dns, sshTo } = o.lan;
+  const args = ["-netdev", `user,id=lan,net=${net},host=${host},dns=${dns},hostfwd=tcp:127.0.0.1:${o.sshPort}-${sshTo}:22`, "-netdev", "hubport,id=lanport,hubid=0,netdev=lan"];
+  for (let i = 0; i < nics; i++) {
+    args.push("-netdev", `hubport,id=port${i},hubid=0`, "-device", `virtio-net-pci,netdev=port${i},id=nic${i},mac=52:54:00:12:34:${(0x56 + i).toString(16)}`);
+  }
+  return args;
+}
+
 export function qemuArgs(o: VmOptions): string[] {
   return [
     "-accel", "tcg,thread=multi",
@@ -73,8 +90,7 @@ export function qemuArgs(o: VmOptions): string[] {
     ...(o.uefi ? ["-bios", OVMF] : []),
     ...bootMedia(o),
     ...(o.seed ? ["-drive", `file=${o.seed},if=virtio,format=raw,readonly=on`] : []),
-    "-netdev", `user,id=n0,hostfwd=tcp:127.0.0.1:${o.sshPort}-:22`,
-    "-device", "virtio-net-pci,netdev=n0",
+    ...network(o),
     "-no-reboot",
     // The human monitor on a socket beside the serial log: what a test presses (the power button).
     ...(o.serial === "stdio" ? ["-nographic"] : ["-display", "none", "-monitor", `unix:${monitorSocket(o.serial)},server=on,wait=off`, "-serial", `file:${o.serial}`]),
@@ -125,11 +141,20 @@ export class Vm {
 
   /** Presses the ACPI power button (QEMU's system_powerdown), as a hypervisor's "shut down" does. */
   pressPowerButton(): Promise<void> {
+    return this.monitor("system_powerdown");
+  }
+
+  /** Unplugs (or plugs back) a NIC's cable: nic0, nic1… of `lan`. */
+  setLink(nic: string, up: boolean): Promise<void> {
+    return this.monitor(`set_link ${nic} ${up ? "on" : "off"}`);
+  }
+
+  private monitor(command: string): Promise<void> {
     if (this.opts.serial === "stdio") return Promise.reject(new Error("no monitor socket when the serial console is on stdio"));
     return new Promise((resolve, reject) => {
       const s = connect(monitorSocket(this.opts.serial));
       s.on("error", reject);
-      s.on("connect", () => s.end("system_powerdown\n", () => resolve()));
+      s.on("connect", () => s.end(`${command}\n`, () => resolve()));
     });
   }
 

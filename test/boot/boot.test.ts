@@ -17,6 +17,8 @@ const BOOT_BUDGET_MS = 6 * 60_000;
 const SERVICES_BUDGET_MS = 5 * 60_000;
 /** A compose-style services config no one here wrote for this test: read in place. */
 const SERVICES_EXAMPLE = join(REPO, "../shared/examples/services.yml");
+/** Two NICs bonded, static addresses, a VLAN: read in place too. */
+const BOND_EXAMPLE = join(REPO, "../shared/examples/network-static-bond.yml");
 
 /** What the cloud-init and console services apply, checked by checkCloudInitInGuest. */
 const CLOUD_INIT_KEYS = `write_files:
@@ -201,10 +203,74 @@ async function bootWithBadUserData(): Promise<void> {
   vm.kill();
 }
 
+/** One slave's block of /proc/net/bonding/bond0: its name, and the MAC it had before the bond. */
+function bondSlaves(status: string): { name: string; mac: string }[] {
+  return [...status.matchAll(/^Slave Interface: (\S+)$[\s\S]*?^Permanent HW addr: (\S+)$/gm)].map((m) => ({ name: m[1]!, mac: m[2]! }));
+}
+
+/**
+ * ../shared/examples/network-static-bond.yml on a guest with the two NICs it names by MAC, both on
+ * one LAN (QEMU's user network on 10.0.0.0/24, SSH forwarded to the bond's static address): the
+ * bond, its address, MTU and gateway, the DNS and the VLAN on top; then the active NIC's cable is
+ * pulled, the bond fails over to the other and SSH still answers.
+ */
+async function bootWithBond(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "corral-boot-bond-"));
+  const key = join(dir, "id_ed25519");
+  execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key]);
+  const pub = readFileSync(`${key}.pub`, "utf8").trim();
+  const example = readFileSync(BOND_EXAMPLE, "utf8").replace(/^#cloud-config\n/, "");
+  const seed = await makeSeed(dir, "nocloud", `#cloud-config\nhostname: corral-bond\nssh_authorized_keys:\n  - ${pub}\n${example}`);
+  const port = await freePort();
+  const lan = { nics: 2, net: "10.0.0.0/24", host: "10.0.0.1", dns: "10.0.0.2", sshTo: "10.0.0.20" };
+  const vm = new Vm({ iso: ARTIFACTS.iso, isoAs: "disk", seed, sshPort: port, lan, serial: join(dir, "serial.log") });
+  after(() => vm.kill());
+  const target: SshTarget = { port, key };
+  const out = async (cmd: string) => {
+    const r = await ssh(target, cmd);
+    assert.equal(r.code, 0, `${cmd}: ${r.stderr}`);
+    return r.stdout;
+  };
+  try {
+    await waitForSsh(target, BOOT_BUDGET_MS, () => vm.exited === undefined);
+    const status = await out("cat /proc/net/bonding/bond0");
+    assert.match(status, /^Bonding Mode: fault-tolerance \(active-backup\)$/m);
+    assert.match(status, /^MII Polling Interval \(ms\): 100$/m);
+    const slaves = bondSlaves(status);
+    assert.deepEqual(slaves.map((x) => x.mac).sort(), ["52:54:00:12:34:56", "52:54:00:12:34:57"], status);
+    assert.match(await out("ip -o -4 addr show dev bond0"), /inet 10\.0\.0\.20\/24 /);
+    assert.equal((await out("cat /sys/class/net/bond0/mtu")).trim(), "9000");
+    assert.match(await out("ip route show default"), /^default via 10\.0\.0\.1 dev bond0/m);
+    const resolv = await out("cat /etc/resolv.conf");
+    assert.match(resolv, /^nameserver 10\.0\.0\.2\nnameserver 10\.0\.0\.3$/m);
+    assert.match(resolv, /^search lab\.example$/m);
+    assert.match(await out("ip -d -o link show dev bond0.100"), /vlan protocol 802\.1Q id 100 /);
+    assert.match(await out("ip -o -4 addr show dev bond0.100"), /inet 10\.100\.0\.20\/24 /);
+
+    const active = status.match(/^Currently Active Slave: (\S+)$/m)?.[1];
+    const mac = slaves.find((x) => x.name === active)?.mac;
+    assert.ok(mac, `no active slave in:\n${status}`);
+    await vm.setLink(`nic${parseInt(mac.slice(-2), 16) - 0x56}`, false);
+    const until = Date.now() + 60_000;
+    for (;;) {
+      const now = (await out("cat /proc/net/bonding/bond0")).match(/^Currently Active Slave: (\S+)$/m)?.[1];
+      if (now && now !== active) break;
+      if (Date.now() > until) assert.fail(`bond0 still on ${active} 60 s after its cable was pulled`);
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+    assert.equal((await out("hostname")).trim(), "corral-bond", "a new SSH login over the other NIC");
+    await ssh(target, "sudo poweroff");
+    assert.equal(await vm.waitForExit(90_000), 0, "poweroff must end QEMU cleanly");
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n--- serial console (${join(dir, "serial.log")}) ---\n${vm.serialLog().slice(-4000)}`);
+  }
+}
+
 describe("boot", { timeout: 5 * BOOT_BUDGET_MS }, () => {
   test("BIOS boot from CD with a NoCloud disk holding ../shared/examples/services.yml: SSH as rancher, ros, hostname, system-docker, services on both Dockers, poweroff", () =>
     bootAndCheck("nocloud", false, "cdrom", "corral-bios", false, existsSync(SERVICES_EXAMPLE)));
   test("UEFI boot of the same ISO as a disk, with a config drive holding a typo and a wrong type: the same checks, and ros config in the guest", () =>
     bootAndCheck("configdrive", true, "disk", "corral-uefi", true));
   test("bad user data is reported with its line on the console, and the boot completes", bootWithBadUserData);
+  test("../shared/examples/network-static-bond.yml on two NICs: the bond, its address, MTU, gateway, DNS and VLAN; pulling the active NIC's cable fails over, SSH stays up", { skip: !existsSync(BOND_EXAMPLE) && "no ../shared/examples/network-static-bond.yml" }, bootWithBond);
 });
