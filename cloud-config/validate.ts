@@ -136,6 +136,20 @@ function problems(issues: readonly z.core.$ZodIssue[], value: unknown, base: Pat
   return out;
 }
 
+/**
+ * Deletes `path`, then each map above it that only held it: what the user wrote there was all
+ * mistakes, so it goes as if unwritten. `interfaces.eth0: {mtu: -5}` must not leave an `eth0` entry
+ * with no settings, which would take eth0 from the `eth*` entry that gives it DHCP.
+ */
+function dropWithEmptiedMaps(value: Tree, path: Path): void {
+  deletePath(value, path);
+  for (let up = path.slice(0, -1); up.length > 0; up = up.slice(0, -1)) {
+    const parent = getPath(value, up);
+    if (!isMapValue(parent) || Object.keys(parent).length > 0) return;
+    deletePath(value, up);
+  }
+}
+
 /** Deeper paths and later list indexes first, so removing one item does not shift the ones still to remove. */
 function laterFirst(a: Path, b: Path): number {
   for (let i = 0; i < Math.min(a.length, b.length); i++) {
@@ -182,7 +196,7 @@ export function validateValue(raw: unknown, file: string, locate: Locate, lastGo
   for (const path of prunes) {
     const good = lastGood === undefined ? undefined : getPath(lastGood, path);
     if (good !== undefined && path.length > 0) setPath(value, path, structuredClone(good));
-    else deletePath(value, path);
+    else dropWithEmptiedMaps(value, path);
   }
   let second = checkSchema(value);
   // Dropping a required field (a file's path:, a service's image:) leaves its parent incomplete:

@@ -386,8 +386,9 @@ describe("rancher.network", () => {
       { at: "16:20", says: ["`rancher.network.interfaces.eth2.bond_opts` must be a map of bonding options"] },
       { at: "18:30", says: ["`rancher.network.dns.nameservers[1]` must be an IP address", '"not-an-ip"'] },
     ]);
-    // What is left is what was valid.
-    assert.deepEqual(left?.rancher?.network, { interfaces: { eth0: {}, eth1: { addresses: ["fd00::1/64"] }, eth2: {} }, dns: { nameservers: ["8.8.8.8"] } });
+    // What is left is what was valid; eth0 and eth2 held only mistakes, so they go entirely (an empty
+    // eth0 entry would take eth0 from a default `eth*: {dhcp: true}`).
+    assert.deepEqual(left?.rancher?.network, { interfaces: { eth1: { addresses: ["fd00::1/64"] } }, dns: { nameservers: ["8.8.8.8"] } });
   });
 
   test("MTU bounds and an interface name that is not one", () => {
