@@ -43,10 +43,9 @@ export async function buildInitrd(x: InitrdInputs, work: string, out: string): P
   mkdirSync(join(work, "usr/share/ros"), { recursive: true });
   copyFileSync(x.osConfig, join(work, "usr/share/ros/os-config.yml"));
   cpSync(x.catalog, join(work, "usr/share/ros/catalog"), { recursive: true });
-  mkdirSync(join(work, "var/lib"), { recursive: true });
+  for (const d of ["proc", "sys", "dev", "run", "tmp", "var/lib", "var/log", "home", "root", "mnt", "media"]) mkdirSync(join(work, d), { recursive: true });
   await run("cp", ["-a", x.systemDockerRoot, join(work, "var/lib/system-docker")]);
   await installModules(x.kernel, x.def.modules, work);
-  for (const d of ["proc", "sys", "dev", "run", "tmp", "var/lib", "var/log", "home", "root", "mnt", "media"]) mkdirSync(join(work, d), { recursive: true });
   // The images share Node.js and Debian's libraries with the initrd and with each other: one copy
   // each in the archive and in RAM (the kernel's unpacker keeps hard links). Only where nothing
   // writes in place: programs, libraries and image layers (overlayfs copies up before a write).

@@ -2,13 +2,13 @@
 import { createReadStream } from "node:fs";
 import type Docker from "dockerode";
 
-export async function loadImageArchive(docker: Docker, archive: string | NodeJS.ReadableStream): Promise<void> {
-  const stream = await docker.loadImage(typeof archive === "string" ? createReadStream(archive) : archive);
+export async function loadImageArchive(docker: Docker, archive: string): Promise<void> {
+  const stream = await docker.loadImage(createReadStream(archive));
   await new Promise<void>((resolve, reject) =>
     docker.modem.followProgress(stream, (err: Error | null, events: { error?: string }[]) => {
       // The daemon reports a bad archive as an event in a successful response.
       const failed = err?.message ?? events.find((e) => e.error)?.error;
-      if (failed) reject(new Error(`loading ${typeof archive === "string" ? archive : "an image archive"}: ${failed}`));
+      if (failed) reject(new Error(`loading ${archive}: ${failed}`));
       else resolve();
     }),
   );
