@@ -8,6 +8,7 @@ import { catalogIndex, CatalogError, resolveEntry, type CatalogOptions } from ".
 import { configuredServices } from "../services/configured.ts";
 import { dockerMessage, isNotFound } from "../services/docker-errors.ts";
 import { logFrames } from "../services/log-frames.ts";
+import { containerNamed, inspectNamed } from "../services/named.ts";
 import { engineFor, engines } from "../services/engines.ts";
 import { upReloading } from "../services/reload.ts";
 import { inContainer, upElsewhere, type Delegated } from "./delegate.ts";
@@ -83,7 +84,8 @@ export async function remove(name: string): Promise<void> {
   // An entry that no longer resolves still leaves a container named after it.
   for (const s of toServices(entry?.services ?? { [name]: { image: "" } })) {
     const docker = await engineFor(e, s.scope).catch(() => undefined);
-    await docker?.getContainer(s.name).remove({ force: true }).catch(() => undefined);
+    const c = docker && (await containerNamed(docker, s.name).catch(() => undefined));
+    await c?.remove({ force: true }).catch(() => undefined);
   }
   say(`deleted ${name}`);
 }
@@ -118,17 +120,25 @@ export async function containerOp(op: "start" | "stop" | "restart" | "rm", names
   const chosen = pick(await allServices(config()), names);
   const e = engines(undefined, undefined, QUICK_WAIT_MS);
   let bad = false;
+  const complain = (s: Service, why: string) => {
+    bad = true;
+    process.stderr.write(`ros service ${op}: ${s.name} ${why}\n`);
+  };
+  const noContainer = (s: Service) => complain(s, `has no container (\`ros service up ${s.name}\` creates it)`);
   for (const s of chosen) {
     try {
-      const c = (await engineFor(e, s.scope)).getContainer(s.name);
+      const c = await containerNamed(await engineFor(e, s.scope), s.name);
+      if (!c) {
+        noContainer(s);
+        continue;
+      }
       if (op === "stop") await c.stop({ t: o.timeout });
       else if (op === "rm") await c.remove({ force: o.force ?? false });
       else await c[op]();
       say(`${s.name}: ${op === "rm" ? "removed" : `${op}ed`.replace("stoped", "stopped")}`);
     } catch (err) {
-      bad = true;
-      const why = isNotFound(err) ? `has no container (\`ros service up ${s.name}\` creates it)` : (err as { statusCode?: number }).statusCode === 304 ? `is already ${op === "stop" ? "stopped" : "running"}` : dockerMessage(err);
-      process.stderr.write(`ros service ${op}: ${s.name} ${why}\n`);
+      if (isNotFound(err)) noContainer(s);
+      else complain(s, (err as { statusCode?: number }).statusCode === 304 ? `is already ${op === "stop" ? "stopped" : "running"}` : dockerMessage(err));
     }
   }
   if (bad) process.exit(1);
@@ -158,8 +168,8 @@ export async function ps(o: { output: string }): Promise<void> {
 export async function logs(name: string, o: { follow?: boolean; lines?: number }): Promise<void> {
   const [s] = pick(await allServices(config()), [name]);
   const docker: Docker = await engineFor(engines(undefined, undefined, QUICK_WAIT_MS), s!.scope).catch((e: Error) => fail([`ros service logs: ${e.message}`]));
-  const c = docker.getContainer(s!.name);
-  const info = await c.inspect().catch((e: unknown) => fail([`ros service logs: ${s!.name} ${isNotFound(e) ? "has no container" : dockerMessage(e)}`]));
+  const info = (await inspectNamed(docker, s!.name).catch((e: unknown) => fail([`ros service logs: ${s!.name} ${dockerMessage(e)}`]))) ?? fail([`ros service logs: ${s!.name} has no container`]);
+  const c = docker.getContainer(info.Id);
   const opts = { stdout: true, stderr: true, tail: o.lines, timestamps: false } as const;
   if (!o.follow) {
     const buf = (await c.logs({ ...opts, follow: false })) as unknown as Buffer;

@@ -7,6 +7,7 @@ import { engineFor, type Engines } from "./engines.ts";
 import { fingerprint } from "./fingerprint.ts";
 import { logText } from "./log-frames.ts";
 import { CycleError, dependencyGraph, withDependencies } from "./graph.ts";
+import { inspectNamed } from "./named.ts";
 import { LABEL, type Service } from "./service.ts";
 
 export type Result = "running" | "started" | "created" | "done" | "failed" | "skipped";
@@ -81,8 +82,8 @@ async function bringUp(s: Service, waitsFor: string[], engines: Engines, o: UpOp
   const fp = fingerprint(containerSpec(s, o.environment, []), image.Id);
   spec.Labels = { ...spec.Labels, [LABEL.fingerprint]: fp };
 
-  let container = docker.getContainer(s.name);
-  const existing = await container.inspect().catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
+  const existing = await inspectNamed(docker, s.name);
+  let container = docker.getContainer(existing?.Id ?? s.name);
   let recreated = false;
   if (existing && existing.Config.Labels?.[LABEL.fingerprint] !== fp) {
     if (existing.Config.Labels?.[LABEL.service] !== s.name) throw new Error(`a container named ${s.name} exists that Corral did not create (remove or rename it)`);
@@ -127,7 +128,9 @@ async function untilHealthy(name: string, dep: Outcome, engines: Engines, timeou
   const docker = await engineFor(engines, dep.scope);
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const state = (await docker.getContainer(name).inspect()).State;
+    const info = await inspectNamed(docker, name);
+    if (!info) return "was removed before it was healthy";
+    const state = info.State;
     const health = state.Health?.Status;
     if (!health || health === "healthy") return undefined;
     if (!state.Running) return "stopped before it was healthy";

@@ -1,8 +1,9 @@
 // What `ros service ps` shows: each service's container state, its health (its own check, or the
 // default: running for STABLE_MS without a restart), its restarts and whether it is crash-looping.
 import type Docker from "dockerode";
-import { dockerMessage, isNotFound } from "./docker-errors.ts";
+import { dockerMessage } from "./docker-errors.ts";
 import { engineFor, type Engines } from "./engines.ts";
+import { inspectNamed } from "./named.ts";
 import type { Service } from "./service.ts";
 import { readHealthRecords } from "./supervisor.ts";
 
@@ -52,7 +53,7 @@ export async function serviceStatus(services: Service[], engines: Engines): Prom
     services.map(async (s) => {
       try {
         const docker = await engineFor(engines, s.scope);
-        const info = await docker.getContainer(s.name).inspect().catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
+        const info = await inspectNamed(docker, s.name);
         return describe(s, info, records[s.scope][s.name]?.totalHealthRestarts ?? 0);
       } catch (e) {
         return { name: s.name, scope: s.scope, kind: s.kind, image: s.def.image, state: "unknown", health: "-", restarts: 0, detail: dockerMessage(e) };

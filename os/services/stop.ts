@@ -7,6 +7,7 @@ import type Docker from "dockerode";
 import { dockerMessage, isNotFound } from "./docker-errors.ts";
 import type { Engines } from "./engines.ts";
 import { dependencyGraph } from "./graph.ts";
+import { inspectNamed } from "./named.ts";
 import type { Scope, Service } from "./service.ts";
 
 /** killed: still running at the end of its grace period. not reached: its Docker did not answer. */
@@ -76,10 +77,10 @@ export async function stopServices(services: Service[], engines: Engines, o: Sto
 async function stopContainer(docker: Docker | undefined, name: string, scope: Scope): Promise<Stopped> {
   const out = (result: StopResult, detail?: string): Stopped => ({ name, scope, result, ...(detail ? { detail } : {}) });
   if (!docker) return out("not reached");
-  const c = docker.getContainer(name);
   try {
-    const info = await c.inspect();
-    if (!info.State.Running) return out("not running");
+    const info = await inspectNamed(docker, name);
+    if (!info?.State.Running) return out("not running");
+    const c = docker.getContainer(info.Id);
     const grace = (info.Config as { StopTimeout?: number }).StopTimeout ?? DOCKER_DEFAULT_GRACE_S;
     const started = Date.now();
     let timer: NodeJS.Timeout | undefined;

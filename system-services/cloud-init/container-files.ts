@@ -3,6 +3,7 @@
 import type Docker from "dockerode";
 import type { WriteFile } from "../../cloud-config/schema/index.ts";
 import { parseAccounts, ownerIds } from "./accounts.ts";
+import { containerNamed } from "../../os/services/named.ts";
 import { decodeContent, parseMode, parseOwner } from "./file-spec.ts";
 import { firstFileOfTar, tarFile } from "./tar.ts";
 
@@ -19,13 +20,8 @@ async function readFile(c: Docker.Container, path: string): Promise<Buffer | und
 }
 
 export async function writeContainerFile(docker: Docker, f: WriteFile & { container: string }): Promise<void> {
-  const c = docker.getContainer(f.container);
-  try {
-    await c.inspect();
-  } catch (e) {
-    if (notFound(e)) throw new Error(`container "${f.container}" does not exist on the system Docker: name a system service that has run at least once (see ros service list)`);
-    throw e;
-  }
+  const c = await containerNamed(docker, f.container);
+  if (!c) throw new Error(`container "${f.container}" does not exist on the system Docker: name a system service that has run at least once (see ros service list)`);
   let data = decodeContent(f.content ?? "", f.encoding);
   const mode = parseMode(f.permissions);
   const owner = parseOwner(f.owner);

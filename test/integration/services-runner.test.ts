@@ -19,6 +19,7 @@ const { engines } = await import("../../os/services/engines.ts");
 const { serviceStatus } = await import("../../os/services/status.ts");
 const { supervise, readHealthRecords } = await import("../../os/services/supervisor.ts");
 const { upReloading } = await import("../../os/services/reload.ts");
+const { inspectNamed } = await import("../../os/services/named.ts");
 const { startTestDockerd } = await import("./dockerd.ts");
 const { importBusybox } = await import("../fixtures/busybox-image.ts");
 
@@ -37,7 +38,8 @@ after(async () => {
 const svc = (command: string, labels: Record<string, string> = {}, extra: Partial<ServiceConfig> = {}): ServiceConfig => ({ image: IMAGE, command: ["sh", "-c", command], labels, ...extra });
 const run = (defs: Record<string, ServiceConfig>, o: Parameters<typeof up>[2] = {}) => up(toServices(defs), engines(docker), o);
 const byName = (outcomes: { name: string }[]) => Object.fromEntries(outcomes.map((o) => [o.name, o])) as Record<string, Awaited<ReturnType<typeof up>>[number]>;
-const inspect = (name: string) => docker.getContainer(name).inspect();
+// By exact name: Docker would answer "ca" with any container whose ID starts with ca.
+const inspect = async (name: string) => (await inspectNamed(docker, name)) ?? Promise.reject(new Error(`no such container: ${name}`));
 const started = async (name: string) => Date.parse((await inspect(name)).State.StartedAt);
 const removeAll = async () => {
   for (const c of await docker.listContainers({ all: true })) await docker.getContainer(c.Id).remove({ force: true });
@@ -97,6 +99,18 @@ describe("order", () => {
     }
     assert.equal(out["needs-ca"]!.result, "skipped");
     assert.equal(out.free2!.result, "started", out.free2!.detail);
+  });
+
+  test("a service named like the start of another container's ID gets a container of its own", async () => {
+    // Docker resolves a missing name as an ID prefix: the cycle test once saw free's container as "ca".
+    await run({ other: svc("sleep 600") });
+    const prefix = (await inspect("other")).Id.slice(0, 4);
+    const out = byName(await run({ [prefix]: svc("sleep 600") }));
+    assert.equal(out[prefix]!.result, "started", out[prefix]!.detail);
+    assert.equal((await inspect(prefix)).Name, `/${prefix}`);
+    const shorter = prefix.slice(0, 3);
+    const status = await statusByName({ [shorter]: svc("sleep 600") });
+    assert.equal(status[shorter]!.state, "not created", "ps does not take another container for a missing one");
   });
 });
 
