@@ -50,7 +50,6 @@ const SSHD_LISTEN_WAIT_MS = 60_000;
  * or given up waiting. Services that start after the console thus wait for SSH, the boot's goal.
  */
 async function markReady(pidFile: string): Promise<void> {
-  rmSync(paths.consoleReady, { force: true });
   if (pidFile) {
     const until = Date.now() + SSHD_LISTEN_WAIT_MS;
     while (!existsSync(pidFile) && Date.now() < until) await sleep(200);
@@ -59,7 +58,18 @@ async function markReady(pidFile: string): Promise<void> {
   atomicWrite(paths.consoleReady, `${pidFile}\n`);
 }
 
+/**
+ * A container restarted, or started again after a hard reset, still has the last run's files in its
+ * /run: a ready mark, and sshd's PID file naming a process that may be alive (PIDs restart low after
+ * a boot). Either would report this console ready before its own sshd listens.
+ */
+function forgetLastRun(): void {
+  rmSync(paths.consoleReady, { force: true });
+  rmSync(paths.sshdPid, { force: true });
+}
+
 export async function consoleInit(): Promise<void> {
+  forgetLastRun();
   const { config } = loadConfig();
   const keys = authorizedKeys(config);
   const autologinOn = [config.rancher?.autologin ?? []].flat();

@@ -251,3 +251,122 @@ describe("where sshd listens", () => {
     assert.equal(existsSync(keysDir(root)), false, "no host key is generated for an sshd that never runs");
   });
 });
+
+/**
+ * The console container itself (its image, `ros console-init`, its health check) on a test Docker,
+ * killed and started again with the last run's files in its /run, as after a hard reset: its ready
+ * mark, and an sshd PID file naming a live process (PIDs restart low after a boot). It must report
+ * healthy only once its new sshd answers. It runs in a network namespace of its own (the machine's
+ * port 22 stays untouched) and without the host's /dev (no getty on the machine's terminals);
+ * sshd's listen_address is put on its loopback only when the test says, so the time before sshd
+ * listens is as long as the test needs to watch the health check.
+ */
+describe("a restarted console container", () => {
+  const root = mkdtempSync(join(tmpdir(), "corral-console-root-"));
+  const dockerdDir = mkdtempSync(join(tmpdir(), "corral-console-dockerd-"));
+  const ADDRESS = "10.99.0.1";
+  const PORT = 2222;
+  const IMAGE_TAR = join(REPO, "dist/images/os-console.tar");
+  type Modules = {
+    dockerd: Awaited<ReturnType<typeof import("./dockerd.ts").startTestDockerd>>;
+    named: typeof import("../../os/services/named.ts");
+  };
+  let m: Modules | undefined;
+
+  before(async () => {
+    assert.ok(existsSync(IMAGE_TAR), `${IMAGE_TAR} is missing: build the images first (npm run build:image)`);
+    // Only this section's modules read ROS_ROOT (the consoles above get theirs in their environment).
+    process.env.ROS_ROOT = root;
+    const { startTestDockerd } = await import("./dockerd.ts");
+    const { loadImageArchive } = await import("../../os/load-image.ts");
+    m = { dockerd: await startTestDockerd(dockerdDir), named: await import("../../os/services/named.ts") };
+    await loadImageArchive(m.dockerd.docker, IMAGE_TAR);
+  });
+
+  after(async () => {
+    if (m) {
+      await (await m.named.containerNamed(m.dockerd.docker, "console"))?.remove({ force: true });
+      await m.dockerd.stop();
+    }
+    const { unmountUnder } = await import("./dockerd.ts");
+    await unmountUnder(root);
+    rmSync(dockerdDir, { recursive: true, force: true });
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  /** The console's service definition as the image has it, less what would reach the machine itself. */
+  async function consoleService(): Promise<import("../../cloud-config/schema/index.ts").ServiceConfig> {
+    const { parse } = await import("yaml");
+    const { osConfigText } = await import("../../build/os-config.ts");
+    const { version } = await import("../../build/bundle.ts");
+    const { paths } = await import("../../os/paths.ts");
+    const text = osConfigText(version());
+    for (const [file, content] of [[paths.osConfig, text], [paths.cloudConfig, `rancher:\n  ssh:\n    port: ${PORT}\n    listen_address: ${ADDRESS}\n`], [paths.resolvConf, "nameserver 127.0.0.1\n"]] as const) {
+      mkdirSync(join(file, ".."), { recursive: true });
+      writeFileSync(file, content);
+    }
+    const def = structuredClone((parse(text) as CloudConfig).rancher!.services!.console!);
+    def.net = "none";
+    delete def.privileged;
+    def.volumes = def.volumes!.filter((v) => !/^\/(dev|lib\/modules|var\/run\/system-docker\.sock):/.test(v));
+    // Probed every second instead of every 5: a report ahead of sshd shows within the test's watch.
+    def.healthcheck = { ...def.healthcheck!, interval: "1s" };
+    return def;
+  }
+
+  const health = async () => (await m!.named.inspectNamed(m!.dockerd.docker, "console"))!.State.Health?.Status;
+  const netnsPid = async () => String((await m!.named.inspectNamed(m!.dockerd.docker, "console"))!.State.Pid);
+  /** Whether an sshd answers at the listen address, asked from inside the console's namespace. */
+  const sshdAnswers = async () => sh("nsenter", ["-t", await netnsPid(), "-n", "ssh-keyscan", "-T", "3", "-p", String(PORT), ADDRESS]).stdout.includes("ssh-ed25519");
+  const logs = async (since: number) => {
+    const c = (await m!.named.containerNamed(m!.dockerd.docker, "console"))!;
+    return (await c.logs({ stdout: true, stderr: true, since })).toString();
+  };
+  async function until(what: string, ok: () => Promise<boolean>, ms = 60_000): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (!(await ok())) {
+      if (Date.now() > deadline) assert.fail(`${what} within ${ms / 1000} s`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  /** Puts the listen address on the console's loopback, then checks: healthy, and sshd already answering. */
+  async function listenAndCheckReady(): Promise<void> {
+    must("nsenter", ["-t", await netnsPid(), "-n", "sh", "-c", `ip link set lo up && ip addr add ${ADDRESS}/32 dev lo`]);
+    await until("the console was not healthy", async () => (await health()) === "healthy");
+    assert.ok(await sshdAnswers(), "the console reported healthy before its sshd answered");
+  }
+  /** Watches the health check while sshd waits for its address: never healthy. */
+  async function watchNotReady(since: number): Promise<void> {
+    await until("sshd did not start waiting for its address", async () => /is not on this host yet/.test(await logs(since)));
+    for (const end = Date.now() + 4000; Date.now() < end; await new Promise((r) => setTimeout(r, 250))) {
+      assert.notEqual(await health(), "healthy", "healthy while sshd cannot listen yet");
+    }
+  }
+
+  test("healthy only once sshd answers, on a first start and after a kill that left the last run's PID file", async () => {
+    const { up } = await import("../../os/services/runner.ts");
+    const { toServices } = await import("../../os/services/service.ts");
+    const { engines } = await import("../../os/services/engines.ts");
+    const docker = m!.dockerd.docker;
+    const t0 = Math.floor(Date.now() / 1000);
+    const [out] = await up(toServices({ console: await consoleService() }), engines(docker));
+    assert.equal(out!.result, "started", out!.detail);
+    await watchNotReady(t0);
+    await listenAndCheckReady();
+
+    // A hard stop: sshd gets no chance to remove its PID file; then its PID names a live process.
+    const c = (await m!.named.containerNamed(docker, "console"))!;
+    await c.kill({ signal: "SIGKILL" });
+    await c.wait();
+    const pack = (await import("tar-stream")).pack();
+    pack.entry({ name: "sshd.pid" }, `${process.pid}\n`);
+    pack.finalize();
+    await c.putArchive(pack, { path: "/run" });
+    const ready = await c.getArchive({ path: "/run/console.ready" }).then(() => true, () => false);
+    assert.ok(ready, "the killed console left its ready mark (the state this test is about)");
+    const t1 = Math.floor(Date.now() / 1000);
+    await c.start();
+    await watchNotReady(t1);
+    await listenAndCheckReady();
+  });
+});
