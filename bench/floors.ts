@@ -52,9 +52,9 @@ mount -t cgroup2 -o nosuid,nodev,noexec cgroup2 /sys/fs/cgroup
 mount -t tmpfs -o mode=0711 tmpfs /var/lib/docker
 ln -sfn /run /var/run
 mark INIT
-# Like os/init/modules.ts: every module in modules.dep, in its order (busybox modprobe ignores
-# softdeps, e.g. libcrc32c's on crc32c), and a module that fails does not stop the boot.
-modprobe -a $(sed -e 's/:.*//' -e 's#.*/##' -e 's/\\.ko.*//' /lib/modules/$(uname -r)/modules.dep) || echo "FLOOR2-NOTE some modules did not load"
+# Like os/init/modules.ts: /etc/modules, the build's load order (busybox modprobe ignores softdeps,
+# e.g. libcrc32c's on crc32c), and a module that fails does not stop the boot.
+modprobe -a $(grep -v '^#' /etc/modules) || echo "FLOOR2-NOTE some modules did not load"
 mark MODULES
 DOCKER_RAMDISK=true dockerd --bridge=none --iptables=false >/run/dockerd.log 2>&1 &
 i=0
@@ -142,9 +142,10 @@ export async function buildFloor2(kernel: Kernel): Promise<string> {
       for (const d of debs) await run("dpkg-deb", ["-x", d.file, root]);
       for (const p of EXCLUDE) rmSync(join(root, p), { recursive: true, force: true });
       await linkBusyboxApplets(root);
-      await installModules(kernel, DOCKER_MODULES, root);
+      const order = await installModules(kernel, DOCKER_MODULES, [], root);
       await busyboxImage(busybox, join(root, "floor2-image.tar"));
       mkdirSync(join(root, "etc"), { recursive: true });
+      writeFileSync(join(root, "etc/modules"), `${order.join("\n")}\n`);
       writeFileSync(join(root, "etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n");
       writeFileSync(join(root, "etc/group"), "root:x:0:\ndocker:x:101:\n");
       writeFileSync(join(root, "etc/hosts"), "127.0.0.1 localhost\n");

@@ -24,11 +24,13 @@ export interface ImageDef {
   config: { entrypoint?: string[]; cmd?: string[]; env?: string[]; labels?: Record<string, string>; workdir?: string };
   /** initrd only: kernel modules to load at boot (with their dependencies) and images to preload. */
   modules: string[];
+  /** initrd only: driver modules shipped but loaded only for a device that is there (coldplug, udev). */
+  drivers: string[];
   preload: string[];
   source: string;
 }
 
-const KEYS = new Set(["name", "kind", "from", "packages", "pick", "skip", "exclude", "files", "bundle", "config", "modules", "preload"]);
+const KEYS = new Set(["name", "kind", "from", "packages", "pick", "skip", "exclude", "files", "bundle", "config", "modules", "drivers", "preload"]);
 
 export function readImageDef(name: string): ImageDef {
   const source = join(REPO, "images", name, "image.yml");
@@ -48,6 +50,7 @@ export function readImageDef(name: string): ImageDef {
     bundle: raw.bundle === true,
     config: (raw.config as ImageDef["config"]) ?? {},
     modules: (raw.modules as string[]) ?? [],
+    drivers: (raw.drivers as string[]) ?? [],
     preload: (raw.preload as string[]) ?? [],
     source: text,
   };

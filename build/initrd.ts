@@ -1,7 +1,7 @@
 // Assembles the initramfs: the initrd image's packages, busybox applets, the ros bundle, kernel
 // modules, the default config and the system Docker's data root with the preloaded images; packed
 // as a newc cpio compressed with zstd.
-import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync, symlinkSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { run } from "../os/exec.ts";
 import type { ImageDef } from "./image-def.ts";
@@ -45,7 +45,8 @@ export async function buildInitrd(x: InitrdInputs, work: string, out: string): P
   cpSync(x.catalog, join(work, "usr/share/ros/catalog"), { recursive: true });
   for (const d of ["proc", "sys", "dev", "run", "tmp", "var/lib", "var/log", "home", "root", "mnt", "media"]) mkdirSync(join(work, d), { recursive: true });
   await run("cp", ["-a", x.systemDockerRoot, join(work, "var/lib/system-docker")]);
-  await installModules(x.kernel, x.def.modules, work);
+  const order = await installModules(x.kernel, x.def.modules, x.def.drivers, work);
+  writeFileSync(join(work, "etc/modules"), `# Loaded at boot in this order, each after what it needs (written by the build).\n${order.join("\n")}\n`);
   // The images share Node.js and Debian's libraries with the initrd and with each other: one copy
   // each in the archive and in RAM (the kernel's unpacker keeps hard links). Only where nothing
   // writes in place: programs, libraries and image layers (overlayfs copies up before a write).

@@ -26,16 +26,33 @@ export async function fetchKernel(): Promise<Kernel> {
   return { version, root, vmlinuz: join(root, "boot", `vmlinuz-${version}`), deb: deb.file };
 }
 
-/** Copies the modules `names` need (with dependencies) into `dest` and indexes them with depmod. */
-export async function installModules(k: Kernel, names: string[], dest: string): Promise<void> {
+/** A module's name as the kernel and modprobe know it: its file's, with "_" for "-". */
+export const moduleName = (file: string) => file.split("/").pop()!.replace(/\.ko(\.\w+)?$/, "").replace(/-/g, "_");
+
+/**
+ * The module files `modprobe --show-depends` lists, in its order (what a module needs, soft
+ * dependencies included, before the module), each once: the order to load them in.
+ */
+export function loadOrder(showDepends: string[]): string[] {
   const files = new Set<string>();
-  for (const name of names) {
-    const { stdout } = await run("modprobe", ["-d", k.root, "-S", k.version, "--show-depends", name]);
-    for (const line of stdout.split("\n")) {
-      const m = /^insmod (\S+)/.exec(line);
-      if (m) files.add(m[1]!);
-    }
+  for (const line of showDepends.join("\n").split("\n")) {
+    const m = /^insmod (\S+)/.exec(line);
+    if (m) files.add(m[1]!);
   }
+  return [...files];
+}
+
+const showDepends = async (k: Kernel, name: string) => (await run("modprobe", ["-d", k.root, "-S", k.version, "--show-depends", name])).stdout;
+
+/**
+ * Copies the modules `load` and `ship` need into `dest` and indexes them with depmod. Returns the
+ * names of `load`'s closure in load order: busybox's modprobe, the one at boot, follows modules.dep
+ * but not soft dependencies (libcrc32c's crc32c), so boot loads this list in this order. `ship`'s
+ * modules (drivers) are only copied: they load for the devices that need them.
+ */
+export async function installModules(k: Kernel, load: string[], ship: string[], dest: string): Promise<string[]> {
+  const loaded = loadOrder(await Promise.all(load.map((n) => showDepends(k, n))));
+  const files = new Set([...loaded, ...loadOrder(await Promise.all(ship.map((n) => showDepends(k, n))))]);
   const modRoot = `lib/modules/${k.version}`;
   for (const f of files) {
     const rel = f.slice(f.indexOf(modRoot));
@@ -46,4 +63,5 @@ export async function installModules(k: Kernel, names: string[], dest: string): 
     copyFileSync(join(k.root, modRoot, meta), join(dest, modRoot, meta));
   }
   await run("depmod", ["-b", dest, k.version]);
+  return [...new Set(loaded.map(moduleName))];
 }

@@ -9,6 +9,8 @@ const p = (rel: string) => join(ROS_ROOT, rel);
 export const paths = {
   osConfig: p("/usr/share/ros/os-config.yml"),
   modules: p("/lib/modules"),
+  /** The modules loaded at every boot, in load order (the build writes it). */
+  etcModules: p("/etc/modules"),
   oemConfig: p("/usr/share/ros/oem/oem-config.yml"),
   confDir: p("/var/lib/rancher/conf"),
   cloudConfigD: p("/var/lib/rancher/conf/cloud-config.d"),

@@ -6,11 +6,12 @@ import { test } from "node:test";
 import { readConfigDriveTree } from "../../cloud-config/datasources/configdrive.ts";
 import { readNocloudTree } from "../../cloud-config/datasources/nocloud.ts";
 import { makeSeed } from "../../build/vm.ts";
-import { failedModules, moduleNames } from "../../os/init/modules.ts";
+import { moduleNames } from "../../os/init/modules.ts";
+import { failedModules } from "../../os/init/modprobe.ts";
 
-test("modules.dep lines give the names modprobe loads (it resolves their dependencies)", () => {
-  const dep = "kernel/fs/overlayfs/overlay.ko:\nkernel/net/bridge/br_netfilter.ko: kernel/net/bridge/bridge.ko kernel/net/802/stp.ko\nkernel/x/crc32c-intel.ko.xz:\n";
-  assert.deepEqual(moduleNames(dep), ["overlay", "br_netfilter", "crc32c-intel"]);
+test("/etc/modules gives the names to load, in its order, without comments or options", () => {
+  const etcModules = "# Loaded at boot in this order\ncrc32c_generic\nlibcrc32c\n\nnf_tables  # after libcrc32c\nbonding max_bonds=0\n";
+  assert.deepEqual(moduleNames(etcModules), ["crc32c_generic", "libcrc32c", "nf_tables", "bonding"]);
 });
 
 test("modprobe failures are summarised per module", () => {
