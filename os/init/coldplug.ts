@@ -8,7 +8,11 @@ import { log } from "../log.ts";
 import { paths } from "../paths.ts";
 import { modprobeAll } from "./modprobe.ts";
 
-interface Alias { pattern: RegExp; module: string }
+/**
+ * One pattern: its text up to the first wildcard, then the whole as a RegExp, made only for a device
+ * that starts with that text. Under emulation, compiling all ~1,500 patterns cost a second of boot.
+ */
+interface Alias { literal: string; glob: string; re?: RegExp; module: string }
 /** modules.alias by bus (the text before the first ":"), so a device is matched against its own bus's patterns only. */
 export type AliasTable = Map<string, Alias[]>;
 
@@ -39,7 +43,7 @@ export function parseAliases(modulesAlias: string): AliasTable {
     if (kw !== "alias" || !pattern || !module) continue;
     const bus = busOf(pattern);
     if (!table.has(bus)) table.set(bus, []);
-    table.get(bus)!.push({ pattern: globRegExp(pattern), module });
+    table.get(bus)!.push({ literal: pattern.slice(0, pattern.search(/[*?[]|$/)), glob: pattern, module });
   }
   return table;
 }
@@ -48,7 +52,7 @@ export function parseAliases(modulesAlias: string): AliasTable {
 export function modulesFor(modaliases: string[], table: AliasTable): string[] {
   const out = new Set<string>();
   for (const alias of modaliases) {
-    for (const a of table.get(busOf(alias)) ?? []) if (a.pattern.test(alias)) out.add(a.module);
+    for (const a of table.get(busOf(alias)) ?? []) if (alias.startsWith(a.literal) && (a.re ??= globRegExp(a.glob)).test(alias)) out.add(a.module);
   }
   return [...out];
 }
