@@ -60,6 +60,8 @@ export interface VmOptions {
   lan?: { nics: number; net: string; host: string; dns: string; sshTo: string };
   uefi?: boolean;
   memoryMb?: number;
+  /** More hardware, as QEMU's -device specs (`ahci`: a SATA controller). */
+  devices?: string[];
   /** "stdio" hands the serial console to the terminal; otherwise it is written to this file. */
   serial: "stdio" | string;
 }
@@ -91,6 +93,7 @@ export function qemuArgs(o: VmOptions): string[] {
     ...bootMedia(o),
     ...(o.seed ? ["-drive", `file=${o.seed},if=virtio,format=raw,readonly=on`] : []),
     ...network(o),
+    ...(o.devices ?? []).flatMap((d) => ["-device", d]),
     "-no-reboot",
     // The human monitor on a socket beside the serial log: what a test presses (the power button).
     ...(o.serial === "stdio" ? ["-nographic"] : ["-display", "none", "-monitor", `unix:${monitorSocket(o.serial)},server=on,wait=off`, "-serial", `file:${o.serial}`]),
@@ -147,6 +150,11 @@ export class Vm {
   /** Unplugs (or plugs back) a NIC's cable: nic0, nic1… of `lan`. */
   setLink(nic: string, up: boolean): Promise<void> {
     return this.monitor(`set_link ${nic} ${up ? "on" : "off"}`);
+  }
+
+  /** Plugs a device in while the guest runs (QEMU's device_add), as a hot-plug on a server would. */
+  plugDevice(spec: string): Promise<void> {
+    return this.monitor(`device_add ${spec}`);
   }
 
   private monitor(command: string): Promise<void> {
