@@ -14,7 +14,7 @@ import { fetchKernel } from "./kernel.ts";
 import { packLayer } from "./layer.ts";
 import { writeOsConfig } from "./os-config.ts";
 import { writeCoreCatalog } from "./catalog.ts";
-import { Progress } from "./progress.ts";
+import { Progress } from "../os/progress.ts";
 import { imageDebs, pickedDebs, unpack } from "./rootfs.ts";
 import type { Deb } from "./apt.ts";
 

@@ -49,6 +49,9 @@ export interface VmOptions {
    * would be; the ISO is hybrid). Under TCG, GRUB reads the initrd off a virtio disk ~15 s faster.
    */
   isoAs?: "cdrom" | "disk";
+  /** Raw disk images attached as virtio disks (vda, vdb… in this order, before the seed); with no
+   * iso and no direct kernel, the firmware boots the first of them. */
+  disks?: string[];
   seed?: string;
   sshPort: number;
   /**
@@ -68,7 +71,10 @@ export interface VmOptions {
 
 function bootMedia(o: VmOptions): string[] {
   if (o.direct) return ["-kernel", o.direct.kernel, "-initrd", o.direct.initrd, "-append", o.direct.append];
-  if (!o.iso) throw new Error("a VM needs an iso or a direct kernel boot");
+  if (!o.iso) {
+    if (!o.disks?.length) throw new Error("a VM needs an iso, a disk or a direct kernel boot");
+    return [];
+  }
   return o.isoAs === "disk"
     ? ["-drive", `file=${o.iso},if=none,id=boot,format=raw,readonly=on`, "-device", "virtio-blk-pci,drive=boot,bootindex=0"]
     : ["-drive", `file=${o.iso},media=cdrom,readonly=on`, "-boot", "d"];
@@ -91,6 +97,7 @@ export function qemuArgs(o: VmOptions): string[] {
     "-m", String(o.memoryMb ?? 2048),
     ...(o.uefi ? ["-bios", OVMF] : []),
     ...bootMedia(o),
+    ...(o.disks ?? []).flatMap((d) => ["-drive", `file=${d},if=virtio,format=raw`]),
     ...(o.seed ? ["-drive", `file=${o.seed},if=virtio,format=raw,readonly=on`] : []),
     ...network(o),
     ...(o.devices ?? []).flatMap((d) => ["-device", d]),

@@ -84,7 +84,19 @@ export const paths = {
   journal: p("/var/log/journal"),
   devLog: p("/dev/log"),
   kmsg: p("/dev/kmsg"),
+  /** The state partition (LABEL=RANCHER_STATE) once init has mounted it; see persistedDirs. */
+  stateMount: p("/run/state"),
+  /** The boot medium (the ISO) and the disk's partitions while ros install writes them. */
+  installRun: p("/run/ros/install"),
+  sysBlock: p("/sys/class/block"),
+  selfMounts: p("/proc/self/mounts"),
 };
+
+/**
+ * What an installed host keeps across reboots: these folders live on the state partition, at the
+ * same path under it, and are bound over the initrd's own.
+ */
+export const persistedDirs = ["/var/lib/rancher", "/var/lib/docker", "/var/lib/system-docker", "/home", "/opt", "/var/log"] as const;
 
 /**
  * Where a host path named in a service definition lives. Corral's own state (config, logs, Docker

@@ -6,6 +6,8 @@ import { loadBootConfig } from "./config.ts";
 import { setHostname } from "./hostname.ts";
 import { loadModules } from "./modules.ts";
 import { mountFilesystems } from "./mounts.ts";
+import { mountState } from "./state.ts";
+import { loadLayers, mergeLayers, readCmdline } from "../../cloud-config/load.ts";
 import { loopbackUp } from "./network.ts";
 import { recoveryShell } from "./recovery.ts";
 import { handleShutdownSignals, type Running } from "./shutdown.ts";
@@ -32,6 +34,7 @@ export async function init(): Promise<void> {
     linkUserDockerSocket();
     await stage("modules", loadModules);
     await stage("network", loopbackUp);
+    await stage("state", () => mountState(mergeLayers(loadLayers({ cmdline: readCmdline() })).rancher?.state));
     const config = await stage("config", loadBootConfig);
     await stage("hostname", () => log("init", `hostname ${setHostname(config.hostname)}`));
     mkdirSync(paths.home, { recursive: true });

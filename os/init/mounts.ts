@@ -1,4 +1,5 @@
-// The kernel filesystems every later stage needs, plus a tmpfs for the user Docker's data.
+// The kernel filesystems every later stage needs (the state partition, or a tmpfs for the user
+// Docker's data, is state.ts's).
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { run } from "../exec.ts";
@@ -12,8 +13,6 @@ const MOUNTS: [type: string, source: string, target: string, options: string][] 
   ["tmpfs", "shm", join(paths.dev, "shm"), "mode=1777,nosuid,nodev"],
   ["tmpfs", "tmpfs", paths.run, "mode=0755,nosuid,nodev"],
   ["cgroup2", "cgroup2", join(paths.sys, "fs/cgroup"), "nosuid,nodev,noexec"],
-  // The system Docker's data root is the initrd's own (tmpfs) folder, built with the images in it.
-  ["tmpfs", "tmpfs", paths.userDockerRoot, "mode=0711"],
 ];
 
 function mounted(): Set<string> {

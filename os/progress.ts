@@ -1,4 +1,5 @@
-// Progress for long build steps: a bar on a terminal, one line per step otherwise (CI logs).
+// Progress for long work (the build, ros install): a bar on a terminal, one line per step otherwise
+// (CI logs, a command run over SSH).
 import cliProgress from "cli-progress";
 
 export class Progress {
@@ -6,9 +7,9 @@ export class Progress {
   private done = 0;
   private started = Date.now();
 
-  constructor(total: number) {
+  constructor(total: number, private readonly who = "build") {
     if (process.stdout.isTTY) {
-      this.bar = new cliProgress.SingleBar({ format: "build [{bar}] {value}/{total} {step}", hideCursor: true }, cliProgress.Presets.shades_classic);
+      this.bar = new cliProgress.SingleBar({ format: `${who} [{bar}] {value}/{total} {step}`, hideCursor: true }, cliProgress.Presets.shades_classic);
       this.bar.start(total, 0, { step: "" });
     }
   }
@@ -19,12 +20,12 @@ export class Progress {
     const result = await fn();
     this.done++;
     if (this.bar) this.bar.update(this.done, { step: label });
-    else console.log(`build: ${label} (${((Date.now() - t) / 1000).toFixed(1)}s)`);
+    else console.log(`${this.who}: ${label} (${((Date.now() - t) / 1000).toFixed(1)}s)`);
     return result;
   }
 
   finish(): void {
     this.bar?.stop();
-    console.log(`build: done in ${((Date.now() - this.started) / 1000).toFixed(1)}s`);
+    console.log(`${this.who}: done in ${((Date.now() - this.started) / 1000).toFixed(1)}s`);
   }
 }
