@@ -18,7 +18,10 @@ async function ask(question: string): Promise<boolean> {
 export async function installAction(o: { device: string; cloudConfig?: string; append?: string; force?: boolean; reboot: boolean }): Promise<void> {
   if (process.getuid?.() !== 0) fail(["ros install: only root can install (run: sudo ros install …)"]);
   // Without a terminal to ask on, only -f may erase a disk.
-  const confirm = o.force ? async () => true : process.stdin.isTTY ? ask : async () => fail(["ros install: refusing to erase a disk without asking; run it on a terminal, or add -f"]);
+  const refuse = async (): Promise<boolean> => {
+    throw new InstallRefused("refusing to erase a disk without asking; run it on a terminal, or add -f");
+  };
+  const confirm = o.force ? async () => true : process.stdin.isTTY ? ask : refuse;
   try {
     await install({ device: o.device, cloudConfig: o.cloudConfig, kernelArgs: o.append, confirm });
   } catch (e) {

@@ -7,6 +7,7 @@ import { configCommand } from "./config.ts";
 import { serviceCommand } from "./service.ts";
 import { logsCommand } from "./logs.ts";
 import { installCommand } from "./install.ts";
+import { osCommand } from "./os.ts";
 import { networkCommands } from "../../system-services/network/cli.ts";
 
 export function program(): Command {
@@ -39,6 +40,7 @@ export function program(): Command {
   ros.command("journal-init").description("collect every container's output, syslog (/dev/log) and kernel messages into /var/log/journal (the journal service's entry)").action(async () => (await import("../../system-services/journal/index.ts")).journalInit());
   ros.addCommand(logsCommand());
   ros.addCommand(installCommand());
+  ros.addCommand(osCommand());
   for (const c of networkCommands()) ros.addCommand(c);
   ros.addCommand(choiceCommand("console"));
   ros.addCommand(choiceCommand("engine"));

@@ -13,8 +13,9 @@ import { LABELS } from "../install/layout.ts";
 
 type State = NonNullable<NonNullable<CloudConfig["rancher"]>["state"]>;
 
-/** How long to look for the device: disks show up with their drivers, before this stage. */
-const FIND_MS = 2000;
+/** How long to look for the device: disks show up with their drivers, before this stage (a live
+ * boot without one pays this); rancher.state.wait is for disks that come later (USB). */
+const FIND_MS = 500;
 const WAIT_MS = 60_000;
 /**
  * The system Docker's data root stays the initrd's own for now: it holds this version's images,

@@ -10,7 +10,8 @@ import { run } from "../exec.ts";
 import { paths, persistedDirs } from "../paths.ts";
 import { Progress } from "../progress.ts";
 import { VERSION } from "../version.ts";
-import { mountBootMedium } from "./boot-medium.ts";
+import { findBootMedium, mediumFiles } from "./boot-medium.ts";
+import { withMount } from "./mount.ts";
 import { grubCfg } from "./grub-cfg.ts";
 import { serializeGrubEnv } from "./grubenv.ts";
 import { LABELS, PARTITIONS, partition, partitionDevice, sfdiskScript, type Slot } from "./layout.ts";
@@ -53,22 +54,12 @@ async function waitForPartitions(disk: string): Promise<void> {
   }
 }
 
-async function withMount<T>(device: string, name: string, fn: (dir: string) => Promise<T>): Promise<T> {
-  const dir = join(paths.installRun, name);
-  mkdirSync(dir, { recursive: true });
-  await run("mount", [device, dir]);
-  try {
-    return await fn(dir);
-  } finally {
-    await run("umount", [dir]);
-  }
-}
-
 export async function install(o: InstallOptions): Promise<void> {
   const config = await configFiles(o.cloudConfig);
-  const medium = await mountBootMedium();
-  try {
-    const disk = checkTargetDisk(o.device, medium.device);
+  const device = await findBootMedium();
+  const disk = checkTargetDisk(o.device, device);
+  await withMount(device, "medium", async (mediumDir) => {
+    const medium = mediumFiles(device, mediumDir);
     if (!(await o.confirm(`This erases everything on ${o.device} (${(disk.bytes / 2 ** 30).toFixed(1)} GiB) and installs Corral ${VERSION}. Continue?`))) throw new InstallRefused("not confirmed; nothing was written");
     const dev = (name: string) => partition(o.device, name);
     const slot: Slot = "A";
@@ -112,7 +103,5 @@ export async function install(o: InstallOptions): Promise<void> {
     );
     await progress.step("syncing", () => run("sync", []).then(() => undefined));
     progress.finish();
-  } finally {
-    await medium.release().catch(() => undefined);
-  }
+  }, { readOnly: true });
 }

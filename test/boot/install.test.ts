@@ -68,6 +68,7 @@ describe("install", { timeout: 4 * BOOT_BUDGET_MS }, () => {
     const seed = await makeSeed(dir, "nocloud", `#cloud-config\nhostname: corral-live\nssh_authorized_keys:\n  - ${pub}\n`);
 
     await boot({ iso: ARTIFACTS.iso, isoAs: "cdrom", disks: [disk, small], seed }, dir, "live", key, async (t) => {
+      assert.match(await out(t, "sudo ros os list"), /running from RAM: no installed disk/);
       await out(t, "cat > /tmp/installed.yml", installed);
       await out(t, "cat > /tmp/bad.yml", bad);
       const tooSmall = await ssh(t, "sudo ros install -f --no-reboot -d /dev/vdb -c /tmp/installed.yml");
@@ -78,6 +79,7 @@ describe("install", { timeout: 4 * BOOT_BUDGET_MS }, () => {
       assert.match(badConfig.stderr, /nothing was written[\s\S]*\/tmp\/bad\.yml:3:22: `ssh_authorized_keys` must be a list/);
       const noTty = await ssh(t, "sudo ros install --no-reboot -d /dev/vda -c /tmp/installed.yml");
       assert.equal(noTty.code, 1, "without a terminal and without -f, nothing is erased");
+      assert.match(noTty.stderr, /refusing to erase a disk without asking/);
       assert.ok(allZero(disk) && allZero(small), "a refused install writes nothing");
       const ok = await ssh(t, "sudo ros install -f --no-reboot -d /dev/vda -c /tmp/installed.yml");
       assert.equal(ok.code, 0, ok.stdout + ok.stderr);
@@ -89,6 +91,7 @@ describe("install", { timeout: 4 * BOOT_BUDGET_MS }, () => {
       assert.equal((await out(t, "hostname")).trim(), "corral-disk");
       assert.equal((await out(t, "ros --version")).trim(), version());
       assert.match(await out(t, "cat /proc/cmdline"), /ros\.slot=A /);
+      assert.match(await out(t, "sudo ros os list"), new RegExp(`^A  ${version().replace(/\./g, "\\.")} +running, default, next boot\nB  \\(empty\\)`, "m"));
       assert.match(await out(t, "grep ' /home ' /proc/mounts"), /^\/dev\/vda5 /m);
       await out(t, "echo kept > /home/rancher/kept.txt");
       await out(t, "sudo ros config set rancher.environment.CORRAL_KEPT yes");
