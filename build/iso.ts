@@ -3,7 +3,10 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "nod
 import { dirname, join } from "node:path";
 import { run } from "../os/exec.ts";
 
-export const KERNEL_CMDLINE = "console=tty1 console=ttyS0,115200n8 quiet panic=10";
+import { BASE_KERNEL_ARGS } from "../os/install/grub-cfg.ts";
+
+/** The live ISO boots with the same kernel arguments as an installed disk. */
+export const KERNEL_CMDLINE = BASE_KERNEL_ARGS;
 
 const grubCfg = (version: string) => `set timeout=1
 set default=0

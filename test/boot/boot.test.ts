@@ -2,7 +2,8 @@
 // over SSH with a key from the datasource disk, checks the host, and powers it off from inside.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, existsSync } from "node:fs";
+import { mkdtempSync, readFileSync, existsSync, truncateSync, writeFileSync } from "node:fs";
+import { KERNEL_CMDLINE } from "../../build/iso.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
@@ -206,12 +207,22 @@ async function checkServicesInGuest(target: SshTarget): Promise<void> {
   assert.match(get.stdout, /corral-web/, `web did not answer on 8080: ${get.stdout}${get.stderr}`);
 }
 
-/** User data with a YAML error: the console names the file and line, and the boot still completes. */
+/**
+ * User data with a YAML error: the console names the file and line, and the boot still completes.
+ * The kernel is booted directly, with rancher.state.autoformat naming a blank disk: init formats it
+ * as the state partition and runs from it.
+ */
 async function bootWithBadUserData(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "corral-boot-bad-"));
   const seed = await makeSeed(dir, "nocloud", "#cloud-config\nhostname: broken\nssh_authorized_keys: [\n  - unterminated\n");
-  const vm = new Vm({ iso: ARTIFACTS.iso, isoAs: "disk", seed, sshPort: await freePort(), serial: join(dir, "serial.log") });
+  const blank = join(dir, "blank.img");
+  writeFileSync(blank, "");
+  truncateSync(blank, 512 * 2 ** 20);
+  const direct = { kernel: ARTIFACTS.vmlinuz, initrd: ARTIFACTS.initrd, append: `${KERNEL_CMDLINE} rancher.state.autoformat=[/dev/vda]` };
+  const vm = new Vm({ direct, disks: [blank], seed, sshPort: await freePort(), serial: join(dir, "serial.log") });
   after(() => vm.kill());
+  await vm.waitForSerial(/state: formatting the blank disk \/dev\/vda as RANCHER_STATE/, BOOT_BUDGET_MS);
+  await vm.waitForSerial(/state: \/dev\/vda on \/run\/state: \/var\/lib\/rancher, /, BOOT_BUDGET_MS);
   await vm.waitForSerial(/cloud-config: nocloud:\/dev\/vd[a-z]:\/?user-data:4:3: .*\(fix the YAML syntax/, BOOT_BUDGET_MS);
   await vm.waitForSerial(/init: hostname corral\b/, BOOT_BUDGET_MS);
   await vm.waitForSerial(/init: boot complete/, BOOT_BUDGET_MS);
@@ -311,6 +322,6 @@ describe("boot", { timeout: 5 * BOOT_BUDGET_MS }, () => {
     bootAndCheck("nocloud", false, "cdrom", "corral-bios", false, existsSync(SERVICES_EXAMPLE)));
   test("UEFI boot of the same ISO as a disk, with a config drive holding a typo and a wrong type: the same checks, and ros config in the guest", () =>
     bootAndCheck("configdrive", true, "disk", "corral-uefi", true));
-  test("bad user data is reported with its line on the console, and the boot completes", bootWithBadUserData);
+  test("bad user data is reported with its line on the console, and the boot completes; rancher.state.autoformat on the kernel command line formats a blank disk as the state partition", bootWithBadUserData);
   test("../shared/examples/network-static-bond.yml on two NICs: the bond, its address, MTU, gateway, DNS and VLAN; ahci for a SATA controller at boot, vmxnet3 for a NIC plugged in later; pulling the active NIC's cable fails over, SSH stays up", { skip: !existsSync(BOND_EXAMPLE) && "no ../shared/examples/network-static-bond.yml" }, bootWithBond);
 });

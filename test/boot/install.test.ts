@@ -1,6 +1,7 @@
 // ros install from the live ISO to a blank disk, then the installed disk booting alone (BIOS, then
 // UEFI): what persists across the reboot is on the state partition. Install refuses a too small
-// disk and a cloud-config with errors before writing anything.
+// disk and a cloud-config with errors before writing anything. The reboot also shows bootcmd running
+// every boot and runcmd once per instance.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, truncateSync, writeFileSync } from "node:fs";
@@ -49,7 +50,7 @@ async function out(t: SshTarget, cmd: string, input?: string): Promise<string> {
 }
 
 describe("install", { timeout: 4 * BOOT_BUDGET_MS }, () => {
-  test("ros install from the ISO to a blank disk (refusing a small disk and a bad config first); the disk boots alone with BIOS and UEFI, and /home, the user Docker and the config persist", async () => {
+  test("ros install from the ISO to a blank disk (refusing a small disk and a bad config first); the disk boots alone with BIOS and UEFI, and /home, the user Docker, the config and runcmd's once-per-instance mark persist", async () => {
     assert.ok(existsSync(ARTIFACTS.iso), `${ARTIFACTS.iso} is missing: run npm run build:image`);
     const dir = mkdtempSync(join(tmpdir(), "corral-install-"));
     const key = join(dir, "id_ed25519");
@@ -62,7 +63,9 @@ describe("install", { timeout: 4 * BOOT_BUDGET_MS }, () => {
     writeFileSync(small, "");
     truncateSync(small, 64 * 2 ** 20);
     const installed = join(dir, "installed.yml");
-    writeFileSync(installed, `#cloud-config\nhostname: corral-disk\nssh_authorized_keys:\n  - ${pub}\n`);
+    // bootcmd runs every boot, runcmd once per instance (this one has no datasource, so one instance).
+    const cmds = `bootcmd:\n  - echo boot >> /var/log/bootcmd.log\nruncmd:\n  - echo run >> /var/log/runcmd.log\n`;
+    writeFileSync(installed, `#cloud-config\nhostname: corral-disk\nssh_authorized_keys:\n  - ${pub}\n${cmds}`);
     const bad = join(dir, "bad.yml");
     writeFileSync(bad, `#cloud-config\nhostname: corral-disk\nssh_authorized_keys: ${pub}\n`);
     const seed = await makeSeed(dir, "nocloud", `#cloud-config\nhostname: corral-live\nssh_authorized_keys:\n  - ${pub}\n`);
@@ -92,16 +95,17 @@ describe("install", { timeout: 4 * BOOT_BUDGET_MS }, () => {
       assert.equal((await out(t, "ros --version")).trim(), version());
       assert.match(await out(t, "cat /proc/cmdline"), /ros\.slot=A /);
       assert.match(await out(t, "sudo ros os list"), new RegExp(`^A  ${version().replace(/\./g, "\\.")} +running, default, next boot\nB  \\(empty\\)`, "m"));
-      assert.match(await out(t, "grep ' /home ' /proc/mounts"), /^\/dev\/vda5 /m);
+      assert.match(await out(t, "cat /proc/mounts"), /^\/dev\/vda5 \/home /m);
       await out(t, "echo kept > /home/rancher/kept.txt");
-      await out(t, "sudo ros config set rancher.environment.CORRAL_KEPT yes");
+      await out(t, "sudo ros config set rancher.environment.CORRAL_KEPT kept");
       await out(t, "sudo docker import - local/keeper:1", tar);
       await out(t, "sudo docker run -d --restart=always --name keeper local/keeper:1 sleep 1000000");
     });
 
     await boot({ disks: [disk], uefi: true }, dir, "disk-uefi", key, async (t) => {
       assert.equal((await out(t, "cat /home/rancher/kept.txt")).trim(), "kept");
-      assert.equal((await out(t, "sudo ros config get rancher.environment.CORRAL_KEPT")).trim(), "yes");
+      assert.equal((await out(t, "sudo ros config get rancher.environment.CORRAL_KEPT")).trim(), "kept");
+      assert.equal(await out(t, "cat /var/log/bootcmd.log /var/log/runcmd.log"), "boot\nboot\nrun\n", "bootcmd on both boots, runcmd on the first only");
       const until = Date.now() + 4 * 60_000;
       for (;;) {
         const ps = await ssh(t, "sudo docker ps --format '{{.Names}} {{.Status}}'");
