@@ -9,6 +9,7 @@ import { writeDockerArchive, type BuiltImage, type Layer } from "./docker-archiv
 import { imageNames, readImageDef, type ImageDef } from "./image-def.ts";
 import { buildInitrd } from "./initrd.ts";
 import { buildIso } from "./iso.ts";
+import { writeUpgradeImage } from "./upgrade-image.ts";
 import { buildSystemDockerRoot } from "./system-docker-root.ts";
 import { fetchKernel } from "./kernel.ts";
 import { packLayer } from "./layer.ts";
@@ -22,6 +23,8 @@ export const ARTIFACTS = {
   vmlinuz: join(DIST, "vmlinuz"),
   initrd: join(DIST, "initrd"),
   iso: join(DIST, "corral.iso"),
+  /** What ros os upgrade takes (build/upgrade-image.ts). */
+  upgrade: join(DIST, "corral-upgrade.tar"),
   images: join(DIST, "images"),
 };
 
@@ -80,7 +83,7 @@ export async function buildAll(): Promise<typeof ARTIFACTS> {
   const imageDefs = defs.filter((d) => d.kind === "image");
   const initrdDef = defs.find((d) => d.kind === "initrd");
   if (!initrdDef) throw new Error("images/: no image.yml with kind: initrd");
-  const progress = new Progress(imageDefs.length + 6);
+  const progress = new Progress(imageDefs.length + 7);
 
   const bundlePath = await progress.step("bundle dist/ros.mjs", bundle);
   const built = new Map<string, Built>();
@@ -123,6 +126,10 @@ export async function buildAll(): Promise<typeof ARTIFACTS> {
     copyFileSync(kernel.vmlinuz, ARTIFACTS.vmlinuz);
     const key = hash(kernel.version, readFileSync(`${ARTIFACTS.initrd}.key`), ver);
     await cached(ARTIFACTS.iso, key, () => buildIso(ARTIFACTS.vmlinuz, ARTIFACTS.initrd, ver, ARTIFACTS.iso));
+  });
+  await progress.step("upgrade image", async () => {
+    const key = hash(kernel.version, readFileSync(`${ARTIFACTS.initrd}.key`), ver);
+    await cached(ARTIFACTS.upgrade, key, () => writeUpgradeImage(ARTIFACTS.vmlinuz, ARTIFACTS.initrd, ver, ARTIFACTS.upgrade).then(() => undefined));
   });
   progress.finish();
   return ARTIFACTS;
