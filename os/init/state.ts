@@ -72,14 +72,14 @@ export async function mountState(s: State = {}): Promise<string | undefined> {
   }
   mkdirSync(paths.stateMount, { recursive: true });
   await run("mount", [...(s.fstype ? ["-t", s.fstype] : []), dev, paths.stateMount]);
-  for (const d of persistedDirs) {
+  const kept = persistedDirs.filter((d) => !IN_RAM.has(hostPath(d)));
+  for (const d of kept) {
     const target = hostPath(d);
-    if (IN_RAM.has(target)) continue;
     const from = join(paths.stateMount, d);
     mkdirSync(from, { recursive: true });
     mkdirSync(target, { recursive: true });
     await run("mount", ["--bind", from, target]);
   }
-  log("state", `${dev} on ${paths.stateMount}: ${persistedDirs.filter((d) => !IN_RAM.has(hostPath(d))).join(", ")} persist`);
+  log("state", `${dev} on ${paths.stateMount}: ${kept.join(", ")} persist`);
   return dev;
 }

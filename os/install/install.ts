@@ -2,19 +2,19 @@
 // medium's kernel and initrd into slot A, and puts the cloud-config on the state partition. Every
 // check (the config, the disk) runs before the first write.
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { checkInput } from "../../cloud-config/check.ts";
 import { errorsIn, formatDiagnostic } from "../../cloud-config/diagnostics.ts";
 import { run } from "../exec.ts";
-import { paths, persistedDirs } from "../paths.ts";
+import { paths, persistedDirs, ROS_ROOT } from "../paths.ts";
 import { Progress } from "../progress.ts";
 import { VERSION } from "../version.ts";
 import { findBootMedium, mediumFiles } from "./boot-medium.ts";
 import { withMount } from "./mount.ts";
 import { grubCfg } from "./grub-cfg.ts";
 import { serializeGrubEnv } from "./grubenv.ts";
-import { LABELS, PARTITIONS, partition, partitionDevice, sfdiskScript, type Slot } from "./layout.ts";
+import { GRUB_DIR, LABELS, PARTITIONS, partition, partitionDevice, sfdiskScript, type Slot } from "./layout.ts";
 import { writeSlotRelease } from "./slot-release.ts";
 import { checkTargetDisk, InstallRefused } from "./target-disk.ts";
 
@@ -27,15 +27,18 @@ export interface InstallOptions {
   confirm: (question: string) => Promise<boolean>;
 }
 
+/** A host path as it sits on the state partition (the same path under its root). */
+const onState = (hostFile: string) => relative(ROS_ROOT, hostFile);
+
 /** Where the installed host's user config goes (RancherOS's name for it). */
-export const INSTALLED_CONFIG = "var/lib/rancher/conf/cloud-config.d/user_config.yml";
+export const INSTALLED_CONFIG = onState(join(paths.cloudConfigD, "user_config.yml"));
 
 /** The config files to install: the given one (checked), or the running host's. */
 async function configFiles(file: string | undefined): Promise<[string, Buffer][]> {
   if (file === undefined) {
     const d = existsSync(paths.cloudConfigD) ? readdirSync(paths.cloudConfigD).filter((f) => f.endsWith(".yml")).sort() : [];
-    const own: [string, Buffer][] = d.map((f) => [`var/lib/rancher/conf/cloud-config.d/${f}`, readFileSync(join(paths.cloudConfigD, f))]);
-    if (existsSync(paths.cloudConfig)) own.push(["var/lib/rancher/conf/cloud-config.yml", readFileSync(paths.cloudConfig)]);
+    const own: [string, Buffer][] = d.map((f) => [onState(join(paths.cloudConfigD, f)), readFileSync(join(paths.cloudConfigD, f))]);
+    if (existsSync(paths.cloudConfig)) own.push([onState(paths.cloudConfig), readFileSync(paths.cloudConfig)]);
     return own;
   }
   if (!existsSync(file)) throw new InstallRefused(`${file}: no such file (the cloud-config to install)`);
@@ -78,11 +81,12 @@ export async function install(o: InstallOptions): Promise<void> {
     });
     await progress.step("installing GRUB (BIOS and UEFI)", () =>
       withMount(dev("EFI"), "efi", async (efi) => {
-        const boot = join(efi, "boot");
+        // grub-install puts its files in grub/ under the boot directory.
+        const boot = join(efi, GRUB_DIR, "..");
         await run("grub-install", ["--target=i386-pc", `--boot-directory=${boot}`, o.device]);
         await run("grub-install", ["--target=x86_64-efi", `--efi-directory=${efi}`, `--boot-directory=${boot}`, "--removable", "--no-nvram"]);
-        writeFileSync(join(boot, "grub/grub.cfg"), grubCfg(o.kernelArgs ?? ""));
-        writeFileSync(join(boot, "grub/grubenv"), serializeGrubEnv({ default_slot: slot }));
+        writeFileSync(join(efi, GRUB_DIR, "grub.cfg"), grubCfg(o.kernelArgs ?? ""));
+        writeFileSync(join(efi, GRUB_DIR, "grubenv"), serializeGrubEnv({ default_slot: slot }));
       }),
     );
     await progress.step(`writing Corral ${VERSION} to slot ${slot}`, () =>

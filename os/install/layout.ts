@@ -16,6 +16,9 @@ export interface PartitionPlan { index: number; name: string; type: string; size
 export const SLOT_LABEL_PREFIX = "CORRAL_";
 export const LABELS = { efi: "CORRAL_EFI", slot: (s: Slot) => `${SLOT_LABEL_PREFIX}${s}`, state: "RANCHER_STATE" } as const;
 
+/** GRUB's folder on the ESP (modules, grub.cfg, grubenv), shared by its BIOS and UEFI halves. */
+export const GRUB_DIR = "boot/grub";
+
 export const SLOT_MiB = 512;
 const STATE_MIN_MiB = 256;
 

@@ -6,7 +6,7 @@ import { cmdlineValue } from "../../cloud-config/cmdline.ts";
 import { readCmdline } from "../../cloud-config/load.ts";
 import { run } from "../exec.ts";
 import { parseGrubEnv, type GrubEnv } from "./grubenv.ts";
-import { LABELS, SLOTS, type Slot } from "./layout.ts";
+import { GRUB_DIR, LABELS, SLOTS, type Slot } from "./layout.ts";
 import { withMount } from "./mount.ts";
 import { readSlotRelease, type SlotRelease } from "./slot-release.ts";
 
@@ -21,7 +21,11 @@ export function runningSlot(cmdline = readCmdline()): Slot | undefined {
 
 export async function readSlots(): Promise<SlotsView> {
   const efi = await byLabel(LABELS.efi);
-  const env = efi ? await withMount(efi, "efi-ro", (d) => (existsSync(join(d, "boot/grub/grubenv")) ? parseGrubEnv(readFileSync(join(d, "boot/grub/grubenv"), "utf8")) : {}), { readOnly: true }) : {};
+  const readEnv = (esp: string) => {
+    const f = join(esp, GRUB_DIR, "grubenv");
+    return existsSync(f) ? parseGrubEnv(readFileSync(f, "utf8")) : {};
+  };
+  const env = efi ? await withMount(efi, "efi-ro", readEnv, { readOnly: true }) : {};
   const slots = await Promise.all(
     SLOTS.map(async (slot) => {
       const device = await byLabel(LABELS.slot(slot));
