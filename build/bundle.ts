@@ -7,7 +7,9 @@ import { DIST, REPO } from "./cache.ts";
 
 export const BUNDLE = join(DIST, "ros.mjs");
 
+/** package.json's, or CORRAL_VERSION's (the upgrade test builds a newer one). */
 export function version(): string {
+  if (process.env.CORRAL_VERSION) return process.env.CORRAL_VERSION;
   return (JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { version: string }).version;
 }
 

@@ -5,7 +5,8 @@ import { join, resolve } from "node:path";
 
 export const REPO = resolve(import.meta.dirname, "..");
 export const CACHE = process.env.CORRAL_CACHE ? resolve(process.env.CORRAL_CACHE) : join(REPO, ".cache");
-export const DIST = join(REPO, "dist");
+/** CORRAL_DIST: another output folder (the upgrade test's second build). */
+export const DIST = process.env.CORRAL_DIST ? resolve(process.env.CORRAL_DIST) : join(REPO, "dist");
 
 export function cacheDir(...parts: string[]): string {
   const dir = join(CACHE, ...parts);

@@ -1,5 +1,6 @@
 // `npm run build:image`: images/*/image.yml + Debian packages + the bundle -> image tarballs,
 // vmlinuz, initrd and the ISO in dist/. Every step is cached by the content of its inputs.
+import { createPublicKey } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, copyFileSync, mkdtempSync } from "node:fs";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -9,7 +10,7 @@ import { writeDockerArchive, type BuiltImage, type Layer } from "./docker-archiv
 import { imageNames, readImageDef, type ImageDef } from "./image-def.ts";
 import { buildInitrd } from "./initrd.ts";
 import { buildIso } from "./iso.ts";
-import { writeUpgradeImage } from "./upgrade-image.ts";
+import { upgradeSigningKey, writeUpgradeImage } from "./upgrade-image.ts";
 import { buildSystemDockerRoot } from "./system-docker-root.ts";
 import { fetchKernel } from "./kernel.ts";
 import { packLayer } from "./layer.ts";
@@ -28,8 +29,8 @@ export const ARTIFACTS = {
   images: join(DIST, "images"),
 };
 
-/** The system Docker's data root holding the preloaded images, as the initrd carries it. */
-export const SYSTEM_DOCKER_ROOT = join(CACHE, "system-docker-root");
+/** The system Docker's data root holding the preloaded images, as the initrd carries it (one per version: images are tagged with it). */
+export const systemDockerRootOf = (ver: string) => join(CACHE, "system-docker-root", ver);
 
 interface Built extends BuiltImage { packages: Set<string> }
 
@@ -103,7 +104,8 @@ export async function buildAll(): Promise<typeof ARTIFACTS> {
   const osConfig = writeOsConfig(ver, join(DIST, "os-config.yml"));
   const catalog = cacheDir("core-catalog");
   const catalogKey = writeCoreCatalog(catalog);
-  const preload = join(cacheDir("preload"), "images.tar");
+  const preload = join(cacheDir("preload", ver), "images.tar");
+  const sdRoot = systemDockerRootOf(ver);
   await progress.step("preloaded images", () => writeArchive(initrdDef.preload.map((n) => {
     const img = built.get(n);
     if (!img) throw new Error(`images/initrd: preload names unknown image "${n}"`);
@@ -111,15 +113,15 @@ export async function buildAll(): Promise<typeof ARTIFACTS> {
   }), preload));
 
   const systemDockerRoot = await progress.step("system Docker data root", async () => {
-    await cached(SYSTEM_DOCKER_ROOT, readFileSync(`${preload}.key`, "utf8"), () => buildSystemDockerRoot(preload, SYSTEM_DOCKER_ROOT));
-    return SYSTEM_DOCKER_ROOT;
+    await cached(sdRoot, readFileSync(`${preload}.key`, "utf8"), () => buildSystemDockerRoot(preload, sdRoot));
+    return sdRoot;
   });
 
   const kernel = await progress.step("kernel", fetchKernel);
   await progress.step("initrd", async () => {
     const debs = await imageDebs(initrdDef, new Set());
     const picked = await pickedDebs(initrdDef);
-    const key = hash(initrdDef.source, ...debKey(debs), ...debKey(picked), kernel.version, readFileSync(bundlePath), readFileSync(osConfig), catalogKey, readFileSync(`${SYSTEM_DOCKER_ROOT}.key`));
+    const key = hash(initrdDef.source, ...debKey(debs), ...debKey(picked), kernel.version, readFileSync(bundlePath), readFileSync(osConfig), catalogKey, readFileSync(`${sdRoot}.key`));
     await cached(ARTIFACTS.initrd, key, () => buildInitrd({ def: initrdDef, debs, picked, kernel, bundle: bundlePath, osConfig, catalog, systemDockerRoot }, join(CACHE, "initrd-root"), ARTIFACTS.initrd));
   });
   await progress.step("iso", async () => {
@@ -128,8 +130,9 @@ export async function buildAll(): Promise<typeof ARTIFACTS> {
     await cached(ARTIFACTS.iso, key, () => buildIso(ARTIFACTS.vmlinuz, ARTIFACTS.initrd, ver, ARTIFACTS.iso));
   });
   await progress.step("upgrade image", async () => {
-    const key = hash(kernel.version, readFileSync(`${ARTIFACTS.initrd}.key`), ver);
-    await cached(ARTIFACTS.upgrade, key, () => writeUpgradeImage(ARTIFACTS.vmlinuz, ARTIFACTS.initrd, ver, ARTIFACTS.upgrade).then(() => undefined));
+    const signingKey = upgradeSigningKey();
+    const key = hash(kernel.version, readFileSync(`${ARTIFACTS.initrd}.key`), ver, signingKey ? createPublicKey(signingKey).export({ type: "spki", format: "der" }) : "unsigned");
+    await cached(ARTIFACTS.upgrade, key, () => writeUpgradeImage(ARTIFACTS, ver, ARTIFACTS.upgrade, signingKey).then(() => undefined));
   });
   progress.finish();
   return ARTIFACTS;

@@ -63,6 +63,11 @@ export interface VmOptions {
   lan?: { nics: number; net: string; host: string; dns: string; sshTo: string };
   uefi?: boolean;
   memoryMb?: number;
+  /**
+   * A reboot inside the guest resets the machine, as real hardware does (an upgrade, a panic with
+   * panic=N, a watchdog). Otherwise QEMU exits on it, so a test sees every reboot as an exit.
+   */
+  reboot?: boolean;
   /** More hardware, as QEMU's -device specs (`ahci`: a SATA controller). */
   devices?: string[];
   /** "stdio" hands the serial console to the terminal; otherwise it is written to this file. */
@@ -101,7 +106,7 @@ export function qemuArgs(o: VmOptions): string[] {
     ...(o.seed ? ["-drive", `file=${o.seed},if=virtio,format=raw,readonly=on`] : []),
     ...network(o),
     ...(o.devices ?? []).flatMap((d) => ["-device", d]),
-    "-no-reboot",
+    ...(o.reboot ? [] : ["-no-reboot"]),
     // The human monitor on a socket beside the serial log: what a test presses (the power button).
     ...(o.serial === "stdio" ? ["-nographic"] : ["-display", "none", "-monitor", `unix:${monitorSocket(o.serial)},server=on,wait=off`, "-serial", `file:${o.serial}`]),
   ];

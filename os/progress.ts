@@ -29,3 +29,29 @@ export class Progress {
     console.log(`${this.who}: done in ${((Date.now() - this.started) / 1000).toFixed(1)}s`);
   }
 }
+
+/** Bytes of one transfer (ros os upgrade's download): a bar on a terminal, a line per 10% otherwise. */
+export class Transfer {
+  private bar?: cliProgress.SingleBar;
+  private shown = -1;
+
+  constructor(private readonly who: string, private readonly total?: number) {
+    if (process.stdout.isTTY) {
+      this.bar = new cliProgress.SingleBar({ format: `${who} [{bar}] {percentage}% {mib} MiB`, hideCursor: true }, cliProgress.Presets.shades_classic);
+      this.bar.start(total ?? 1, 0, { mib: "0" });
+    }
+  }
+
+  update(bytes: number): void {
+    const mib = (bytes / 2 ** 20).toFixed(1);
+    if (this.bar) return this.bar.update(this.total ? bytes : 0, { mib });
+    const tenth = this.total ? Math.floor((bytes / this.total) * 10) : Math.floor(bytes / (16 * 2 ** 20));
+    if (tenth === this.shown) return;
+    this.shown = tenth;
+    console.log(`${this.who}: ${mib} MiB${this.total ? ` of ${(this.total / 2 ** 20).toFixed(1)} MiB` : ""}`);
+  }
+
+  finish(): void {
+    this.bar?.stop();
+  }
+}

@@ -14,6 +14,7 @@ import { handleShutdownSignals, type Running } from "./shutdown.ts";
 import { startSystemDocker } from "./system-docker.ts";
 import { startServices } from "../services/start.ts";
 import { linkUserDockerSocket } from "../../system-services/docker/socket.ts";
+import { beginTrial, settleTrial } from "../upgrade/trial.ts";
 
 async function stage<T>(name: string, fn: () => Promise<T> | T): Promise<T> {
   const t = Date.now();
@@ -23,6 +24,7 @@ async function stage<T>(name: string, fn: () => Promise<T> | T): Promise<T> {
 }
 
 export async function init(): Promise<void> {
+  const startedAt = Date.now();
   log("init", "starting");
   const running: Running = {};
   handleShutdownSignals(running);
@@ -35,12 +37,14 @@ export async function init(): Promise<void> {
     await stage("modules", loadModules);
     await stage("network", loopbackUp);
     await stage("state", () => mountState(mergeLayers(loadLayers({ cmdline: readCmdline() })).rancher?.state));
+    const trial = await beginTrial(startedAt);
     const config = await stage("config", loadBootConfig);
     await stage("hostname", () => log("init", `hostname ${setHostname(config.hostname)}`));
     mkdirSync(paths.home, { recursive: true });
     const sd = await stage("system-docker", startSystemDocker);
     running.docker = sd.docker;
     running.dockerd = sd.process;
+    if (trial) void settleTrial(trial, sd.docker, config);
     await stage("services", () => startServices(sd.docker, config));
     log("init", "boot complete");
   } catch (e) {

@@ -12,7 +12,8 @@ import { version } from "../../build/bundle.ts";
 import { REPO } from "../../build/cache.ts";
 import { rootfsTar } from "../fixtures/busybox-image.ts";
 import { Vm, freePort, makeSeed, type SeedKind } from "../../build/vm.ts";
-import { offeredAuthMethods, ssh, waitForSsh, type SshTarget } from "./ssh.ts";
+import { offeredAuthMethods, ssh, type SshTarget } from "./ssh.ts";
+import { bootUntilSsh, serialTail } from "./guest.ts";
 
 const BOOT_BUDGET_MS = 6 * 60_000;
 const SERVICES_BUDGET_MS = 5 * 60_000;
@@ -51,12 +52,8 @@ async function bootAndCheck(kind: SeedKind, uefi: boolean, isoAs: "cdrom" | "dis
   const extra = mistakes ? "hostnme: typo\nrancher:\n  network:\n    interfaces:\n      eth0:\n        mtu: -5\n" : withServices ? CLOUD_INIT_KEYS + readFileSync(SERVICES_EXAMPLE, "utf8").replace(/^#cloud-config\n/, "") : "";
   const seed = await makeSeed(dir, kind, `#cloud-config\nhostname: ${hostname}\nssh_authorized_keys:\n  - ${pub}\n${extra}`);
   const port = await freePort();
-  const vm = new Vm({ iso: ARTIFACTS.iso, isoAs, seed, sshPort: port, uefi, serial: join(dir, "serial.log") });
-  after(() => vm.kill());
-  const target: SshTarget = { port, key };
+  const { vm, target } = await bootUntilSsh({ iso: ARTIFACTS.iso, isoAs, seed, sshPort: port, uefi, serial: join(dir, "serial.log") }, key, BOOT_BUDGET_MS);
   try {
-    await waitForSsh(target, BOOT_BUDGET_MS, () => vm.exited === undefined);
-
     const ver = await ssh(target, "ros --version");
     assert.equal(ver.code, 0, ver.stderr);
     assert.equal(ver.stdout.trim(), version());
@@ -91,7 +88,7 @@ async function bootAndCheck(kind: SeedKind, uefi: boolean, isoAs: "cdrom" | "dis
     else await ssh(target, "sudo poweroff");
     assert.equal(await vm.waitForExit(90_000), 0, `${uefi ? "the power button" : "poweroff"} must end QEMU cleanly`);
   } catch (e) {
-    throw new Error(`${(e as Error).message}\n--- serial console (${join(dir, "serial.log")}) ---\n${vm.serialLog().slice(-4000)}`);
+    throw new Error(`${(e as Error).message}\n${serialTail(vm)}`);
   }
 }
 
@@ -250,16 +247,13 @@ async function bootWithBond(): Promise<void> {
   const port = await freePort();
   const lan = { nics: 2, net: "10.0.0.0/24", host: "10.0.0.1", dns: "10.0.0.2", sshTo: "10.0.0.20" };
   // A SATA controller present at boot: coldplug must load its driver (ahci).
-  const vm = new Vm({ iso: ARTIFACTS.iso, isoAs: "disk", seed, sshPort: port, lan, devices: ["ahci,id=sata"], serial: join(dir, "serial.log") });
-  after(() => vm.kill());
-  const target: SshTarget = { port, key };
+  const { vm, target } = await bootUntilSsh({ iso: ARTIFACTS.iso, isoAs: "disk", seed, sshPort: port, lan, devices: ["ahci,id=sata"], serial: join(dir, "serial.log") }, key, BOOT_BUDGET_MS);
   const out = async (cmd: string) => {
     const r = await ssh(target, cmd);
     assert.equal(r.code, 0, `${cmd}: ${r.stderr}`);
     return r.stdout;
   };
   try {
-    await waitForSsh(target, BOOT_BUDGET_MS, () => vm.exited === undefined);
     const status = await out("cat /proc/net/bonding/bond0");
     assert.match(status, /^Bonding Mode: fault-tolerance \(active-backup\)$/m);
     assert.match(status, /^MII Polling Interval \(ms\): 100$/m);
@@ -290,7 +284,7 @@ async function bootWithBond(): Promise<void> {
     await ssh(target, "sudo poweroff");
     assert.equal(await vm.waitForExit(90_000), 0, "poweroff must end QEMU cleanly");
   } catch (e) {
-    throw new Error(`${(e as Error).message}\n--- serial console (${join(dir, "serial.log")}) ---\n${vm.serialLog().slice(-4000)}`);
+    throw new Error(`${(e as Error).message}\n${serialTail(vm)}`);
   }
 }
 

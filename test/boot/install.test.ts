@@ -7,12 +7,13 @@ import { execFileSync } from "node:child_process";
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { ARTIFACTS } from "../../build/image.ts";
 import { version } from "../../build/bundle.ts";
-import { Vm, freePort, makeSeed, type VmOptions } from "../../build/vm.ts";
+import { freePort, makeSeed, type VmOptions } from "../../build/vm.ts";
 import { rootfsTar } from "../fixtures/busybox-image.ts";
-import { ssh, waitForSsh, type SshTarget } from "./ssh.ts";
+import { ssh, type SshTarget } from "./ssh.ts";
+import { bootUntilSsh, serialTail } from "./guest.ts";
 
 const BOOT_BUDGET_MS = 6 * 60_000;
 
@@ -30,16 +31,15 @@ function allZero(file: string): boolean {
 
 async function boot(o: Omit<VmOptions, "sshPort" | "serial">, dir: string, name: string, key: string, check: (t: SshTarget) => Promise<void>): Promise<void> {
   const port = await freePort();
-  const vm = new Vm({ ...o, sshPort: port, serial: join(dir, `${name}.log`) });
-  after(() => vm.kill());
-  const t: SshTarget = { port, key };
+  const { vm, target: t } = await bootUntilSsh({ ...o, sshPort: port, serial: join(dir, `${name}.log`) }, key, BOOT_BUDGET_MS).catch((e: Error) => {
+    throw new Error(`${name}: ${e.message}`);
+  });
   try {
-    await waitForSsh(t, BOOT_BUDGET_MS, () => vm.exited === undefined);
     await check(t);
     await ssh(t, "sudo poweroff");
     assert.equal(await vm.waitForExit(90_000), 0, "poweroff must end QEMU cleanly");
   } catch (e) {
-    throw new Error(`${name}: ${(e as Error).message}\n--- serial console (${join(dir, `${name}.log`)}) ---\n${vm.serialLog().slice(-4000)}`);
+    throw new Error(`${name}: ${(e as Error).message}\n${serialTail(vm)}`);
   }
 }
 

@@ -8,10 +8,11 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import type Docker from "dockerode";
 import { version } from "../../build/bundle.ts";
-import { SYSTEM_DOCKER_ROOT } from "../../build/image.ts";
+import { systemDockerRootOf } from "../../build/image.ts";
 import { run } from "../../os/exec.ts";
 import { startTestDockerd } from "./dockerd.ts";
 
+const SYSTEM_DOCKER_ROOT = systemDockerRootOf(version());
 assert.ok(existsSync(SYSTEM_DOCKER_ROOT), `${SYSTEM_DOCKER_ROOT} is missing: run npm run build:image`);
 const preload = (readFileSync(join(import.meta.dirname, "../../images/initrd/image.yml"), "utf8").match(/^preload: \[(.*)\]$/m)?.[1] ?? "").split(/,\s*/);
 
