@@ -30,7 +30,7 @@ export const ARTIFACTS = {
 };
 
 /** The system Docker's data root holding the preloaded images, as the initrd carries it (one per version: images are tagged with it). */
-export const systemDockerRootOf = (ver: string) => join(CACHE, "system-docker-root", ver);
+export const systemDockerRootOf = (ver: string) => join(CACHE, "system-docker-roots", ver);
 
 interface Built extends BuiltImage { packages: Set<string> }
 

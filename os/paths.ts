@@ -89,8 +89,9 @@ export const paths = {
   /** The boot medium (the ISO) and the disk's partitions while ros install writes them. */
   installRun: p("/run/ros/install"),
   sysBlock: p("/sys/class/block"),
-  /** What the last upgrade came to (staged, committed, failed, fell back, rolled back): on the state partition. */
-  upgradeRecord: p("/var/lib/rancher/os/last-upgrade.json"),
+  sysClassNet: p("/sys/class/net"),
+  /** What the last upgrade came to (staged, committed, failed, fell back, rolled back): on the state partition, seen by init and the console. */
+  upgradeRecord: p("/var/lib/rancher/conf/upgrade/last.json"),
   devWatchdog: p("/dev/watchdog"),
   selfMounts: p("/proc/self/mounts"),
 };

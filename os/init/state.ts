@@ -10,6 +10,8 @@ import { run } from "../exec.ts";
 import { log } from "../log.ts";
 import { hostPath, paths, persistedDirs } from "../paths.ts";
 import { LABELS } from "../install/layout.ts";
+import { VERSION } from "../version.ts";
+import { seedStore } from "./system-docker-store.ts";
 
 type State = NonNullable<NonNullable<CloudConfig["rancher"]>["state"]>;
 
@@ -17,11 +19,6 @@ type State = NonNullable<NonNullable<CloudConfig["rancher"]>["state"]>;
  * boot without one pays this); rancher.state.wait is for disks that come later (USB). */
 const FIND_MS = 500;
 const WAIT_MS = 60_000;
-/**
- * The system Docker's data root stays the initrd's own for now: it holds this version's images,
- * and moving them onto the state partition (once per version) is still to be built.
- */
-const IN_RAM = new Set<string>([paths.systemDockerRoot]);
 
 async function resolveDevice(spec: string): Promise<string | undefined> {
   if (spec.startsWith("/dev/")) return existsSync(spec) ? spec : undefined;
@@ -72,14 +69,18 @@ export async function mountState(s: State = {}): Promise<string | undefined> {
   }
   mkdirSync(paths.stateMount, { recursive: true });
   await run("mount", [...(s.fstype ? ["-t", s.fstype] : []), dev, paths.stateMount]);
-  const kept = persistedDirs.filter((d) => !IN_RAM.has(hostPath(d)));
-  for (const d of kept) {
+  for (const d of persistedDirs) {
     const target = hostPath(d);
     const from = join(paths.stateMount, d);
     mkdirSync(from, { recursive: true });
     mkdirSync(target, { recursive: true });
+    if (target === paths.systemDockerRoot) {
+      const t = Date.now();
+      const copied = await seedStore(target, from, VERSION);
+      if (copied) log("state", `the system Docker's images of ${VERSION} are on ${dev} now (${copied} entries, ${((Date.now() - t) / 1000).toFixed(1)} s)`);
+    }
     await run("mount", ["--bind", from, target]);
   }
-  log("state", `${dev} on ${paths.stateMount}: ${kept.join(", ")} persist`);
+  log("state", `${dev} on ${paths.stateMount}: ${persistedDirs.join(", ")} persist`);
   return dev;
 }

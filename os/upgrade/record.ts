@@ -6,7 +6,7 @@ import { atomicWrite } from "../atomic-write.ts";
 import type { Slot } from "../install/layout.ts";
 import { paths } from "../paths.ts";
 
-export type Outcome = "staged" | "committed" | "failed" | "fell back" | "rolled back";
+export type Outcome = "writing" | "staged" | "committed" | "failed" | "fell back" | "rolled back";
 
 export interface UpgradeRecord { outcome: Outcome; slot: Slot; version: string; from: { slot: Slot; version: string }; at: string; why?: string }
 
@@ -30,6 +30,7 @@ export function describeRecord(r: UpgradeRecord): string {
   const to = `slot ${r.slot} (${r.version})`;
   const from = `slot ${r.from.slot} (${r.from.version})`;
   const text: Record<Outcome, string> = {
+    writing: `${to} was being written and is not complete (the write was cut short, or is still going on); ${from} stays the default`,
     staged: `${to} is written and boots once on the next reboot; ${from} stays the default until it commits`,
     committed: `${to} came up healthy and is the default now; ${from} is kept for ros os rollback`,
     failed: `${to} booted but was not healthy in time, so the host went back to ${from}`,

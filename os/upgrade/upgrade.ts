@@ -33,13 +33,18 @@ export async function upgrade(o: UpgradeOptions): Promise<{ slot: Slot; release:
   if (!device) throw new ImageRejected(`no partition labelled ${LABELS.slot(slot)} to write slot ${slot} to`);
   const src = await openImage(o.image);
   let read = 0;
+  const from = { slot: running, version: VERSION };
   const release = await withMount(device, `slot-${slot}`, async (dir) => {
+    // GRUB must not pick the slot about to be emptied (a rollback may have made it the default).
+    await updateBootEnv((env) => ({ ...env, default_slot: running, next_slot: "", tried_slot: "" }));
     // From here on the slot holds no release: a slot without release.json is never offered to boot.
     for (const f of [MANIFEST, ...IMAGE_FILES]) rmSync(join(dir, f), { force: true });
+    await run("sync", []);
     const r = await receiveImage(src.stream, dir, {
       publicKey: o.publicKey,
       accept: (r) => {
         if (r.version === VERSION && !o.force) throw new ImageRejected(`the image is Corral ${r.version}, which is running already (add -f to write it anyway)`);
+        writeRecord({ outcome: "writing", slot, version: r.version, from });
       },
       onBytes: (n) => o.onBytes?.((read += n), src.bytes),
     });
@@ -47,10 +52,8 @@ export async function upgrade(o: UpgradeOptions): Promise<{ slot: Slot; release:
     await run("sync", []);
     return r;
   });
-  const fromVersion = VERSION;
-  // What runs now is what a failed trial falls back to, whatever a rollback had set for the next boot.
-  await updateBootEnv((env) => ({ ...env, default_slot: running, next_slot: slot, tried_slot: "" }));
-  writeRecord({ outcome: "staged", slot, version: release.version, from: { slot: running, version: fromVersion } });
+  await updateBootEnv((env) => ({ ...env, next_slot: slot }));
+  writeRecord({ outcome: "staged", slot, version: release.version, from });
   return { slot, release };
 }
 

@@ -1,7 +1,7 @@
 // `ros network-init`, the network service's entry: apply rancher.network, then stay to supervise
 // the DHCP clients, re-render resolv.conf when a DHCP server's DNS changes, and re-apply on SIGHUP
 // (what `ros network apply` sends it). `ros network apply [--dry-run]`: one pass, printed.
-import { mkdirSync, readFileSync, rmSync, watch } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, watch } from "node:fs";
 import { join } from "node:path";
 import { loadConfig } from "../../cloud-config/load.ts";
 import type { NetworkConfig } from "../../cloud-config/schema/index.ts";
@@ -74,6 +74,28 @@ export async function networkInit(): Promise<void> {
   });
   await pass();
   log("network", "ready");
+  watchNewLinks(() => void pass());
+}
+
+/** How often the service looks for links that appeared (a NIC plugged in; sysfs sends no inotify). */
+const LINK_POLL_MS = 2000;
+
+/**
+ * Calls `onNew` when a NIC appears, so one plugged in later gets its config without a restart.
+ * Only links with a device behind them count: not the bonds, VLANs, bridges and veths made here
+ * and by Docker.
+ */
+function watchNewLinks(onNew: () => void): void {
+  const names = () => new Set(existsSync(paths.sysClassNet) ? readdirSync(paths.sysClassNet).filter((n) => existsSync(join(paths.sysClassNet, n, "device"))) : []);
+  let known = names();
+  setInterval(() => {
+    const now = names();
+    const added = [...now].filter((n) => !known.has(n));
+    known = now;
+    if (added.length === 0) return;
+    log("network", `new link ${added.join(", ")}: applying the config`);
+    onNew();
+  }, LINK_POLL_MS).unref();
 }
 
 /** The running service's PID, if one runs against this root. */

@@ -290,13 +290,16 @@ async function bootWithBond(): Promise<void> {
 
 /**
  * Drivers: the SATA controller present at boot has ahci (coldplug), and a VMware NIC plugged in
- * while the host runs gets vmxnet3 (the udev service) and becomes a link.
+ * while the host runs gets vmxnet3 (the udev service), becomes a link, and gets the address its MAC
+ * is given in the config, without a restart of the network service.
  */
 async function checkDrivers(vm: Vm, target: SshTarget, out: (cmd: string) => Promise<string>): Promise<void> {
   assert.equal((await out("test -d /sys/module/ahci && echo loaded")).trim(), "loaded", "ahci for the SATA controller present at boot");
   assert.match(await out("ls /sys/bus/pci/drivers/ahci"), /^0000:/m, "ahci drives the controller");
   assert.equal((await out("test -d /sys/module/vmxnet3 || echo absent")).trim(), "absent", "no vmxnet3 before its NIC comes");
   const mac = "52:54:00:12:34:99";
+  // Its config, set but not applied: the network service applies it when the NIC appears.
+  await out(`sudo ros config set rancher.network.interfaces.mac=${mac}.address 10.0.9.20/24`);
   // Plugged once udev listens, so its log shows it was the one that loaded the driver.
   await waitForServices(target, ["udev"]);
   await vm.plugDevice(`vmxnet3,id=hotnic,mac=${mac}`);
@@ -309,6 +312,11 @@ async function checkDrivers(vm: Vm, target: SshTarget, out: (cmd: string) => Pro
   }
   assert.equal((await out("test -d /sys/module/vmxnet3 && echo loaded")).trim(), "loaded");
   assert.match(await out("sudo ros service logs udev"), /udev: vmxnet3 for \/devices\/pci/, "udev loaded it, not the kernel on its own");
+  const configured = Date.now() + 60_000;
+  while (!/inet 10\.0\.9\.20\/24 /.test(await out("ip -o -4 addr"))) {
+    if (Date.now() > configured) assert.fail(`the plugged NIC did not get its address 60 s later; network: ${await out("sudo ros service logs network")}`);
+    await new Promise((r) => setTimeout(r, 2000));
+  }
 }
 
 describe("boot", { timeout: 5 * BOOT_BUDGET_MS }, () => {

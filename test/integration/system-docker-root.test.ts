@@ -2,7 +2,7 @@
 // (as the booted host starts on the initrd's) has every preloaded image, runnable, with the owners
 // and modes the layers were built with, and nothing else of the build's daemon.
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -11,13 +11,17 @@ import { version } from "../../build/bundle.ts";
 import { systemDockerRootOf } from "../../build/image.ts";
 import { run } from "../../os/exec.ts";
 import { startTestDockerd } from "./dockerd.ts";
+import { seedStore } from "../../os/init/system-docker-store.ts";
 
 const SYSTEM_DOCKER_ROOT = systemDockerRootOf(version());
 assert.ok(existsSync(SYSTEM_DOCKER_ROOT), `${SYSTEM_DOCKER_ROOT} is missing: run npm run build:image`);
 const preload = (readFileSync(join(import.meta.dirname, "../../images/initrd/image.yml"), "utf8").match(/^preload: \[(.*)\]$/m)?.[1] ?? "").split(/,\s*/);
 
+// The daemon runs on what an installed host's first boot makes of the initrd's store: a copy of it
+// seeded into an empty state partition's (os/init/system-docker-store.ts).
 const dir = mkdtempSync(join(tmpdir(), "corral-sd-root-"));
-await run("cp", ["-a", SYSTEM_DOCKER_ROOT, join(dir, "data")]);
+await run("cp", ["-a", SYSTEM_DOCKER_ROOT, join(dir, "initrd")]);
+await seedStore(join(dir, "initrd"), join(dir, "data"), version());
 const dockerd = await startTestDockerd(dir);
 after(() => dockerd.stop());
 
@@ -36,6 +40,14 @@ async function runIn(docker: Docker, image: string, cmd: string[]): Promise<stri
 
 test("the build's daemon leaves only images and their layers", () => {
   assert.deepEqual(readdirSync(SYSTEM_DOCKER_ROOT).sort(), ["image", "overlay2"]);
+});
+
+test("seeding the state's store copies every layer's folder and its short link, and empties the initrd's", () => {
+  assert.deepEqual(readdirSync(join(dir, "initrd")), []);
+  const layerdb = join(dir, "data/image/overlay2/layerdb/sha256");
+  const ids = readdirSync(layerdb).map((chain) => readFileSync(join(layerdb, chain, "cache-id"), "utf8").trim());
+  assert.deepEqual([...ids].sort(), readdirSync(join(SYSTEM_DOCKER_ROOT, "overlay2")).filter((n) => n !== "l").sort());
+  for (const id of ids) assert.equal(readlinkSync(join(dir, "data/overlay2/l", readFileSync(join(dir, "data/overlay2", id, "link"), "utf8").trim())), `../${id}/diff`);
 });
 
 test("every preloaded image is there, tagged with this version", async () => {
