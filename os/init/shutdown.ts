@@ -9,7 +9,7 @@ import { log } from "../log.ts";
 import { paths } from "../paths.ts";
 import { configuredServices } from "../services/configured.ts";
 import { engines } from "../services/engines.ts";
-import type { Service } from "../services/service.ts";
+import { LABEL, type Service } from "../services/service.ts";
 import { stopServices } from "../services/stop.ts";
 
 export const SHUTDOWN_SIGNALS = { poweroff: "SIGUSR2", reboot: "SIGTERM", halt: "SIGUSR1" } as const;
@@ -37,8 +37,26 @@ async function services(): Promise<Service[]> {
   return Promise.race([named, timeout(LIST_TIMEOUT_MS, undefined)]).then((s) => s ?? (say("naming the services took too long; stopping every container at once"), []));
 }
 
+/**
+ * The system services' containers go once stopped (createonly ones, which hold volumes, stay):
+ * on an installed host the system Docker's store persists, and a container left there would be
+ * started by dockerd itself at the next boot (restart: always), before its dependencies and perhaps
+ * from the version before an upgrade. The runner makes them afresh at every boot.
+ */
+async function removeSystemServices(docker: Docker): Promise<void> {
+  const all = await docker.listContainers({ all: true, filters: { label: [LABEL.service] } });
+  await Promise.all(
+    all
+      .filter((c) => c.Labels[LABEL.createonly]?.toLowerCase() !== "true")
+      .map((c) => docker.getContainer(c.Id).remove({ force: true }).catch((e: Error) => log("shutdown", `${c.Names[0] ?? c.Id}: not removed (${e.message})`))),
+  );
+}
+
 async function stopEverything(r: Running): Promise<void> {
-  if (r.docker) await stopServices(await services(), engines(r.docker, paths.userDockerSocket, USER_DOCKER_WAIT_MS), { log: (l) => log("shutdown", l) });
+  if (r.docker) {
+    await stopServices(await services(), engines(r.docker, paths.userDockerSocket, USER_DOCKER_WAIT_MS), { log: (l) => log("shutdown", l) });
+    await removeSystemServices(r.docker).catch((e: Error) => log("shutdown", `system service containers not removed: ${e.message}`));
+  }
   if (r.dockerd && r.dockerd.exitCode === null) {
     const exited = new Promise((res) => r.dockerd!.once("exit", res));
     r.dockerd.kill("SIGTERM");

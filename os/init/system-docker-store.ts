@@ -32,12 +32,30 @@ function isLink(p: string): boolean {
 }
 
 /** Whole or not at all: a copy cut short by a power cut is redone, never taken as complete. */
-async function copyWhole(src: string, dst: string): Promise<void> {
+async function copyWhole(src: string, dst: string, fix?: (copy: string) => void): Promise<void> {
   if (existsSync(dst)) return;
   mkdirSync(dirname(dst), { recursive: true });
   rmSync(`${dst}.part`, { recursive: true, force: true });
   await run("cp", ["-a", src, `${dst}.part`]);
+  fix?.(`${dst}.part`);
   renameSync(`${dst}.part`, dst);
+}
+
+const shortLink = (store: string, cacheId: string): string => {
+  const f = join(store, "overlay2", cacheId, "link");
+  return existsSync(f) ? readFileSync(f, "utf8").trim() : "";
+};
+const cacheIdOf = (store: string, chain: string) => readFileSync(join(store, LAYERDB, chain, "cache-id"), "utf8").trim();
+
+/**
+ * A layer's `lower` file names the layers under it by their short links ("l/ABC:l/DEF"). A layer the
+ * store had already keeps its own folder and link, so a new layer on top of it is pointed there.
+ */
+function repointLower(layer: string, links: Map<string, string>): void {
+  const f = join(layer, "lower");
+  if (!existsSync(f)) return;
+  const lower = readFileSync(f, "utf8").trim().split(":").map((l) => `l/${links.get(l.replace(/^l\//, "")) ?? l.replace(/^l\//, "")}`);
+  writeFileSync(f, lower.join(":"));
 }
 
 /**
@@ -46,13 +64,16 @@ async function copyWhole(src: string, dst: string): Promise<void> {
  * the same content under the initrd's cache ID is not copied again.
  */
 async function mergeLayers(from: string, to: string): Promise<number> {
+  const chains = existsSync(join(from, LAYERDB)) ? readdirSync(join(from, LAYERDB)) : [];
+  // The initrd's short link of each layer the store has already → the store's own.
+  const links = new Map<string, string>();
+  for (const chain of chains) if (existsSync(join(to, LAYERDB, chain))) links.set(shortLink(from, cacheIdOf(from, chain)), shortLink(to, cacheIdOf(to, chain)));
   let copied = 0;
-  for (const chain of existsSync(join(from, LAYERDB)) ? readdirSync(join(from, LAYERDB)) : []) {
+  for (const chain of chains) {
     if (existsSync(join(to, LAYERDB, chain))) continue;
-    const cacheId = readFileSync(join(from, LAYERDB, chain, "cache-id"), "utf8").trim();
-    await copyWhole(join(from, "overlay2", cacheId), join(to, "overlay2", cacheId));
-    const linkFile = join(from, "overlay2", cacheId, "link");
-    const short = existsSync(linkFile) ? readFileSync(linkFile, "utf8").trim() : "";
+    const cacheId = cacheIdOf(from, chain);
+    await copyWhole(join(from, "overlay2", cacheId), join(to, "overlay2", cacheId), (copy) => repointLower(copy, links));
+    const short = shortLink(from, cacheId);
     if (short && !isLink(join(to, "overlay2", "l", short))) {
       mkdirSync(join(to, "overlay2", "l"), { recursive: true });
       symlinkSync(readlinkSync(join(from, "overlay2", "l", short)), join(to, "overlay2", "l", short));

@@ -21,6 +21,8 @@ export interface Status {
   restarts: number;
   /** When the container last started, ISO time. */
   since?: string;
+  /** The image the container was made from, when not the definition's (from before an upgrade). */
+  staleImage?: string;
   detail?: string;
 }
 
@@ -31,7 +33,16 @@ export function describe(s: Service, info: Docker.ContainerInspectInfo | undefin
   const restarts = info.RestartCount + healthRestarts;
   const since = st.StartedAt && !st.StartedAt.startsWith("0001") ? st.StartedAt : undefined;
   const upMs = since ? now - Date.parse(since) : 0;
-  const out = (state: string, health: string, detail?: string): Status => ({ ...base, state, health, restarts, ...(since ? { since } : {}), ...(detail ? { detail } : {}) });
+  const stale = info.Config?.Image && info.Config.Image !== s.def.image ? info.Config.Image : undefined;
+  const out = (state: string, health: string, detail?: string): Status => ({
+    ...base,
+    state,
+    health,
+    restarts,
+    ...(since ? { since } : {}),
+    ...(stale ? { staleImage: stale } : {}),
+    ...(detail || stale ? { detail: detail ?? `made from ${stale}` } : {}),
+  });
   if (s.kind === "createonly") return out(st.Status === "created" ? "created" : st.Status, "-");
   if (s.kind === "oneshot") {
     if (st.Running) return out("running", "-");

@@ -33,12 +33,13 @@ export function trialState(env: GrubEnv, running: Slot | undefined): TrialState 
   return { kind: "fell back", tried: env.tried_slot as Slot, running };
 }
 
-/** What keeps a trial from committing now: unhealthy services, and SSH when it should answer. */
+/** What keeps a trial from committing now: unhealthy services, services still on an old image, and SSH when it should answer. */
 export function notReady(statuses: Status[], sshAnswers: boolean | undefined): string[] {
   const bad = statuses
     .filter((s) => s.scope === "system" && s.kind !== "createonly")
     .filter((s) => (s.kind === "oneshot" ? !(s.state === "done" || s.state === "running") : !(s.state === "running" && s.health === "healthy")))
-    .map((s) => `${s.name} ${s.state}${s.health !== "-" ? `/${s.health}` : ""}`);
+    .map((s) => `${s.name} ${s.state}${s.health !== "-" ? `/${s.health}` : ""}`)
+    .concat(statuses.filter((s) => s.scope === "system" && s.staleImage).map((s) => `${s.name} runs ${s.staleImage}`));
   return sshAnswers === false ? [...bad, "SSH does not answer"] : bad;
 }
 

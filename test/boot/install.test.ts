@@ -17,7 +17,7 @@ import { after, describe, test } from "node:test";
 import { ARTIFACTS } from "../../build/image.ts";
 import { version } from "../../build/bundle.ts";
 import { freePort, makeSeed, type Vm, type VmOptions } from "../../build/vm.ts";
-import { brokenUpgradeImage, nextVersion, testSigningKey } from "./next-build.ts";
+import { brokenUpgradeImage, nextVersion, testSigningKey } from "../fixtures/next-build.ts";
 import { waitForSsh } from "./ssh.ts";
 import { rootfsTar } from "../fixtures/busybox-image.ts";
 import { ssh, type SshTarget } from "./ssh.ts";
@@ -88,7 +88,7 @@ function serveImages(files: Record<string, string>): Promise<{ server: Server; p
 /** The next version's upgrade image, built by a child process while the install test boots. */
 function buildNext(): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn("node", ["--import", "tsx", "-e", 'const m = await import("./test/boot/next-build.ts"); console.log("NEXT=" + m.nextUpgradeImage());'], { cwd: join(import.meta.dirname, "../.."), stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn("node", ["--import", "tsx", "-e", 'const m = await import("./test/fixtures/next-build.ts"); console.log("NEXT=" + m.nextUpgradeImage());'], { cwd: join(import.meta.dirname, "../.."), stdio: ["ignore", "pipe", "inherit"] });
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     child.on("close", (code) => {

@@ -548,6 +548,13 @@ describe("ros service ps: describe()", () => {
   test("a zero StartedAt is no 'since'", () => {
     assert.equal("since" in ps(long, { Running: false, Status: "created", StartedAt: "0001-01-01T00:00:00Z" }), false);
   });
+
+  test("a container made from another image than the definition's (before an upgrade) says so", () => {
+    const made = (image: string) => describeStatus(long, { ...info({}), Config: { Image: image } } as Docker.ContainerInspectInfo, 0, NOW);
+    assert.equal(made("img/web").staleImage, undefined);
+    const old = made("img/web:old");
+    assert.deepEqual([old.state, old.staleImage, old.detail], ["running", "img/web:old", "made from img/web:old"]);
+  });
 });
 
 describe("log frames", () => {

@@ -20,6 +20,9 @@ function store(root: string, layers: [chain: string, cacheId: string][], tags: R
     mkdirSync(join(root, "overlay2", id, "diff/etc"), { recursive: true });
     writeFileSync(join(root, "overlay2", id, "diff/etc", chain), `${chain} in ${id}`);
     writeFileSync(join(root, "overlay2", id, "link"), id.toUpperCase());
+    // The layers under it, top first, by their short links.
+    const under = layers.slice(0, layers.findIndex(([c]) => c === chain)).reverse();
+    if (under.length) writeFileSync(join(root, "overlay2", id, "lower"), under.map(([, u]) => `l/${u.toUpperCase()}`).join(":"));
     symlinkSync(`../${id}/diff`, join(root, "overlay2/l", id.toUpperCase()));
     writeFileSync(join(root, "image/overlay2/imagedb/content/sha256", `img-${chain}`), `{"layer":"${chain}"}`);
   }
@@ -56,6 +59,7 @@ test("seedStore: a first boot copies all; a new version adds only its new layers
   assert.ok(!existsSync(join(disk, "overlay2/c9")), "and the initrd's copy of it is not added");
   assert.equal(readFileSync(join(disk, "overlay2/c3/diff/etc/next"), "utf8"), "next in c3");
   assert.equal(readlinkSync(join(disk, "overlay2/l/C3")), "../c3/diff");
+  assert.equal(readFileSync(join(disk, "overlay2/c3/lower"), "utf8"), "l/C1", "the new layer sits on the store's own copy of base");
   assert.ok(existsSync(join(disk, "containers/x")));
   assert.ok(!readdirSync(join(disk, "overlay2")).some((n) => n.endsWith(".part")));
   assert.deepEqual(JSON.parse(readFileSync(join(disk, "image/overlay2/repositories.json"), "utf8")), {

@@ -28,6 +28,8 @@ test("notReady: system services not running healthy, oneshots not done, and SSH;
     "udev crash-loop/unhealthy",
     "SSH does not answer",
   ]);
+  // Started by dockerd from the store before the runner made it afresh: healthy, but the old version.
+  assert.deepEqual(notReady([{ ...st("console", "long-running", "running", "healthy"), staleImage: "corral/os-console:0.1.0" }], true), ["console runs corral/os-console:0.1.0"]);
 });
 
 test("sshBanner: true for a server that says SSH-2.0, false for another protocol and a closed port", async () => {
