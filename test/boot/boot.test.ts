@@ -6,14 +6,14 @@ import { mkdtempSync, readFileSync, existsSync, truncateSync, writeFileSync } fr
 import { KERNEL_CMDLINE } from "../../build/iso.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { ARTIFACTS } from "../../build/image.ts";
 import { version } from "../../build/bundle.ts";
 import { REPO } from "../../build/cache.ts";
 import { rootfsTar } from "../fixtures/busybox-image.ts";
 import { Vm, freePort, makeSeed, type SeedKind } from "../../build/vm.ts";
 import { offeredAuthMethods, ssh, type SshTarget } from "./ssh.ts";
-import { bootUntilSsh, serialTail } from "./guest.ts";
+import { bootUntilSsh, serialTail, startVm } from "./guest.ts";
 
 const BOOT_BUDGET_MS = 6 * 60_000;
 const SERVICES_BUDGET_MS = 5 * 60_000;
@@ -216,8 +216,7 @@ async function bootWithBadUserData(): Promise<void> {
   writeFileSync(blank, "");
   truncateSync(blank, 512 * 2 ** 20);
   const direct = { kernel: ARTIFACTS.vmlinuz, initrd: ARTIFACTS.initrd, append: `${KERNEL_CMDLINE} rancher.state.autoformat=[/dev/vda]` };
-  const vm = new Vm({ direct, disks: [blank], seed, sshPort: await freePort(), serial: join(dir, "serial.log") });
-  after(() => vm.kill());
+  const vm = startVm({ direct, disks: [blank], seed, sshPort: await freePort(), serial: join(dir, "serial.log") });
   await vm.waitForSerial(/state: formatting the blank disk \/dev\/vda as RANCHER_STATE/, BOOT_BUDGET_MS);
   await vm.waitForSerial(/state: \/dev\/vda on \/run\/state: \/var\/lib\/rancher, /, BOOT_BUDGET_MS);
   await vm.waitForSerial(/cloud-config: nocloud:\/dev\/vd[a-z]:\/?user-data:4:3: .*\(fix the YAML syntax/, BOOT_BUDGET_MS);

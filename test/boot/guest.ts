@@ -8,6 +8,22 @@ import { waitForSsh, type SshTarget } from "./ssh.ts";
 
 const STALL = /watchdog: BUG: soft lockup - CPU#\d+ stuck/;
 
+/**
+ * Every guest a test file started: none may outlive its tests (one that reboots never exits). The
+ * hook is the file's own, registered when this module loads: an `after` called from inside a test,
+ * after awaits, is not reliably run.
+ */
+const started = new Set<Vm>();
+after(() => {
+  for (const vm of started) vm.kill();
+});
+
+export function startVm(opts: VmOptions): Vm {
+  const vm = new Vm(opts);
+  started.add(vm);
+  return vm;
+}
+
 /** The serial console's tail, for an error message. */
 export function serialTail(vm: Vm): string {
   return `--- serial console (${vm.opts.serial}) ---\n${vm.serialLog().slice(-4000)}`;
@@ -16,8 +32,7 @@ export function serialTail(vm: Vm): string {
 export async function bootUntilSsh(opts: VmOptions, key: string, budgetMs: number): Promise<{ vm: Vm; target: SshTarget }> {
   const target: SshTarget = { port: opts.sshPort, key };
   for (let attempt = 1; ; attempt++) {
-    const vm = new Vm(opts);
-    after(() => vm.kill());
+    const vm = startVm(opts);
     const stalled = () => attempt === 1 && STALL.test(vm.serialLog());
     try {
       await waitForSsh(target, budgetMs, () => vm.exited === undefined && !stalled());

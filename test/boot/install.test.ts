@@ -13,7 +13,7 @@ import { createPublicKey, generateKeyPairSync } from "node:crypto";
 import { spawn } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { ARTIFACTS } from "../../build/image.ts";
 import { version } from "../../build/bundle.ts";
 import { freePort, makeSeed, type Vm, type VmOptions } from "../../build/vm.ts";
@@ -157,7 +157,10 @@ describe("install and upgrade", { timeout: 8 * BOOT_BUDGET_MS }, () => {
     const stranger = join(dir, "stranger.tar");
     await brokenUpgradeImage(generateKeyPairSync("ed25519").privateKey, stranger);
     const images = await serveImages({ "/next.tar": nextImage, "/broken.tar": broken, "/stranger.tar": stranger });
-    after(() => images.server.close());
+    t.after(() => {
+      images.server.closeAllConnections();
+      images.server.close();
+    });
     const url = (p: string) => `http://10.0.2.2:${images.port}${p}`;
     const v1 = version();
     const v2 = nextVersion();
