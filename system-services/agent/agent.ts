@@ -7,6 +7,7 @@ import type Docker from "dockerode";
 import { log } from "../../os/log.ts";
 import { paths } from "../../os/paths.ts";
 import { backoffMs, DEFAULT_BACKOFF, type Backoff } from "./backoff.ts";
+import { withHint } from "./hint.ts";
 import { mergedLabels } from "./labels.ts";
 import { plan, roleMismatch, type Step, type SwarmConfig } from "./plan.ts";
 import { writeState, type AgentState } from "./state.ts";
@@ -76,7 +77,9 @@ export async function runAgent(o: AgentOptions, onState: (s: AgentState) => void
       if (step.do !== "abandon") (failures = 0), (lastError = undefined);
     } catch (e) {
       failures++;
-      lastError = `${step?.do ?? "docker"}: ${dockerMessage(e)}`;
+      // Only a member's label update fails after a "nothing to do".
+      const what = step ? (step.do === "nothing" || step.do === "wait" ? "node labels" : step.do) : undefined;
+      lastError = what ? `${what}: ${withHint(dockerMessage(e))}` : `the user Docker does not answer: ${dockerMessage(e)}`;
       const wait = backoffMs(failures, b);
       say(`${lastError}; trying again in ${(wait / 1000).toFixed(1)}s (attempt ${failures + 1})`);
       lastSaid = "";

@@ -2,7 +2,8 @@
 // its own (names start with csw), joined by veth pairs to a bridge in a fourth namespace; each with
 // a ROS_ROOT tree whose cloud-config sets rancher.agent.swarm, and the agent (`ros agent-init`)
 // running against it. n1 inits, n2 joins as a worker and n3 as a manager with the tokens read from
-// n1 (n3 first with a wrong token: a clear error, retried until the right one is in token_file).
+// n1 (n2 first cut off from the manager, n3 first with a wrong token: clear errors, retried with
+// backoff until the link is back and the right token is in token_file).
 // A replicated service then runs a task on every node; agents restarted change nothing; `ros agent
 // leave` takes a worker and a manager out, and the last manager stays unless forced.
 import assert from "node:assert/strict";
@@ -130,10 +131,10 @@ const state = (n: Node): AgentState | undefined => {
   const f = join(n.root, "run/ros/agent/state.json");
   return existsSync(f) ? (JSON.parse(readFileSync(f, "utf8")) as AgentState) : undefined;
 };
-const member = (n: Node, since = "") => until(`${n.name} in the swarm (agent log:\n${n.agent?.log()})`, () => {
+const member = (n: Node, since = "", ms = 30_000) => until(`${n.name} in the swarm (agent log:\n${n.agent?.log()})`, () => {
   const s = state(n);
   return s?.phase === "member" && s.updated > since && s;
-});
+}, ms);
 const swarmState = async (n: Node) => ((await n.docker.info()) as { Swarm: { LocalNodeState: string; NodeID: string; Cluster?: { ID: string } } }).Swarm;
 
 /** `ros …` for the node: exit code and output. */
@@ -181,14 +182,26 @@ describe("the agent forms a swarm of three namespaced Dockers from cloud-config"
     assert.equal(node.Spec.Labels.zone, "a");
   });
 
-  test("n2 joins as a worker with the token from token_file; n3 with a wrong token says so and retries until it is right", async () => {
+  test("n2 joins as a worker once the manager is reachable; n3 with a wrong token says so and retries until it is right", async (t) => {
+    const t0 = Date.now();
     const { JoinTokens } = (await n1.docker.swarmInspect()) as { JoinTokens: { Worker: string; Manager: string } };
     writeToken(n2, JoinTokens.Worker);
     // The right swarm's CA, the wrong secret: the manager itself refuses it.
     writeToken(n3, JoinTokens.Manager.replace(/-[a-z0-9]+$/, "-0123456789abcdefghijklmno"));
+    // n2's cable is out at first: the manager does not answer until it is back.
+    await run("ip", ["-n", HUB, "link", "set", "csw-h2", "down"]);
     startAgent(n2);
     startAgent(n3);
-    const s2 = await member(n2);
+    const cut = await until("n2's first failed attempt", () => {
+      const s = state(n2);
+      return s && s.failures >= 1 && s;
+    }, 60_000);
+    t.diagnostic(`n2 unplugged, after ${Date.now() - t0} ms: ${cut.lastError}`);
+    assert.match(cut.lastError!, /no manager in rancher.agent.swarm.join answered/);
+    await run("ip", ["-n", HUB, "link", "set", "csw-h2", "up"]);
+    const plugged = Date.now();
+    const s2 = await member(n2, "", 90_000);
+    t.diagnostic(`n2 joined ${Date.now() - plugged} ms after its link came back`);
     assert.equal(s2.role, "worker");
     assert.deepEqual(s2.managers, [`${n1.addr}:2377`]);
     assert.match(s2.lastError ?? "", /a worker cannot set node labels|^$/);
@@ -197,6 +210,7 @@ describe("the agent forms a swarm of three namespaced Dockers from cloud-config"
       const s = state(n3);
       return s && s.failures >= 2 && s;
     });
+    t.diagnostic(`n3 after ${failing.failures} attempts (${Date.now() - t0} ms): ${failing.lastError}`);
     assert.equal(failing.phase, "joining");
     assert.match(failing.lastError!, /^join: .*(token|fingerprint)/i, failing.lastError);
     assert.ok(failing.nextAttempt, "the next attempt's time is reported");
@@ -204,7 +218,9 @@ describe("the agent forms a swarm of three namespaced Dockers from cloud-config"
     assert.match(status.out, /error: +join: .*failed attempts/, status.out);
 
     writeToken(n3, JoinTokens.Manager);
+    const fixed = Date.now();
     const s3 = await member(n3);
+    t.diagnostic(`n3 joined ${Date.now() - fixed} ms after its token_file was fixed`);
     assert.equal(s3.role, "manager");
     assert.equal(s3.lastError, undefined);
     const node3 = (await n1.docker.getNode(s3.nodeId!).inspect()) as { Spec: { Labels: Record<string, string>; Role: string } };

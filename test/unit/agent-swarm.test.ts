@@ -2,7 +2,7 @@
 // member left alone, a stale pending join dropped, `ros agent leave` respected, a role that the
 // token contradicts named; the backoff doubles and caps; labels merge without churn; the token is
 // read from token_file under ROS_ROOT; a service with io.corral.os.enabled_by runs only when its
-// setting is there; the agent's service.yml is a valid service of the image's config.
+// setting is there; Docker's errors carry a hint; the agent's service.yml is a valid service of the image's config.
 import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,6 +11,7 @@ import { test } from "node:test";
 import { osConfigText } from "../../build/os-config.ts";
 import { parse } from "yaml";
 import { backoffMs } from "../../system-services/agent/backoff.ts";
+import { withHint } from "../../system-services/agent/hint.ts";
 import { mergedLabels } from "../../system-services/agent/labels.ts";
 import { DEFAULT_LISTEN, plan, roleMismatch } from "../../system-services/agent/plan.ts";
 import { joinToken, TokenError } from "../../system-services/agent/token.ts";
@@ -94,4 +95,11 @@ test("the image's config has the agent service, enabled by rancher.agent.swarm",
   const agent = (parse(osConfigText("0.0.0")) as { rancher: { services: Record<string, { labels: Record<string, string>; command: string[] }> } }).rancher.services.agent!;
   assert.deepEqual(agent.command, ["/usr/bin/ros", "agent-init"]);
   assert.equal(agent.labels["io.corral.os.enabled_by"], "rancher.agent.swarm");
+});
+
+test("Docker's join errors carry a hint naming the setting to look at", () => {
+  assert.match(withHint("rpc error: code = InvalidArgument desc = A valid join token is necessary to join this cluster"), /the join token is wrong: .*token_file\)$/);
+  assert.match(withHint("Timeout was reached before node joined. The attempt to join the swarm will continue in the background."), /no manager in rancher.agent.swarm.join answered/);
+  assert.match(withHint("rpc error: code = Unavailable desc = connection error"), /no manager .* answered/);
+  assert.equal(withHint("something else"), "something else");
 });
