@@ -4,8 +4,9 @@
 // running against it. n1 inits, n2 joins as a worker and n3 as a manager with the tokens read from
 // n1 (n2 first cut off from the manager, n3 first with a wrong token: clear errors, retried with
 // backoff until the link is back and the right token is in token_file).
-// A replicated service then runs a task on every node; agents restarted change nothing; `ros agent
-// leave` takes a worker and a manager out, and the last manager stays unless forced.
+// A replicated service then runs a task on every node; agents restarted change nothing; a worker
+// rebooted is back as the same node; `ros agent leave` takes a worker and a manager out, and the
+// last manager stays unless forced.
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -166,8 +167,8 @@ describe("the agent forms a swarm of three namespaced Dockers from cloud-config"
   });
 
   after(async () => {
-    for (const n of nodes) await stopAgent(n).catch(() => {});
-    for (const n of nodes) await stopDockerd(n).catch(() => {});
+    await Promise.all(nodes.map((n) => stopAgent(n).catch(() => {})));
+    await Promise.all(nodes.map((n) => stopDockerd(n).catch(() => {})));
     for (const n of nodes) await unmountUnder(n.root).catch(() => {});
     for (const ns of namespaces.reverse()) await run("ip", ["netns", "del", ns]).catch(() => {});
     rmSync(tmp, { recursive: true, force: true });
@@ -258,6 +259,21 @@ describe("the agent forms a swarm of three namespaced Dockers from cloud-config"
     }
     assert.equal((await swarmState(n1)).Cluster?.ID, before1.Cluster?.ID);
     assert.equal((await swarmState(n2)).NodeID, before2.NodeID);
+  });
+
+  test("a worker that reboots (its Docker and agent stopped, /run emptied) is back as the same node", async () => {
+    const id = (await swarmState(n2)).NodeID;
+    await stopAgent(n2);
+    const child = n2.dockerd!;
+    const exited = new Promise((r) => child.once("exit", r));
+    child.kill("SIGTERM");
+    await exited;
+    rmSync(join(n2.root, "run"), { recursive: true, force: true });
+    await startDockerd(n2);
+    startAgent(n2);
+    const s = await member(n2, "", 60_000);
+    assert.equal(s.nodeId, id);
+    await until("the manager to see n2 ready again", async () => ((await n1.docker.getNode(id).inspect()) as { Status: { State: string } }).Status.State === "ready");
   });
 
   test("ros agent status reports the node, its role and the managers", async () => {
