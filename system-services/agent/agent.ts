@@ -21,6 +21,8 @@ export interface AgentOptions {
   backoff?: Backoff;
   refreshMs?: number;
   signal?: AbortSignal;
+  /** The report and `ros agent leave`'s mark (paths.agentState, paths.agentLeft unless a test says). */
+  files?: { state: string; left: string };
 }
 
 const say = (m: string) => log("agent", m);
@@ -49,14 +51,15 @@ export async function runAgent(o: AgentOptions, onState: (s: AgentState) => void
   let failures = 0;
   let lastError: string | undefined;
   let lastSaid = "";
-  const report = (s: Omit<AgentState, "updated">) => onState(writeState(s));
+  const files = o.files ?? { state: paths.agentState, left: paths.agentLeft };
+  const report = (s: Omit<AgentState, "updated">) => onState(writeState(s, files.state));
   const tell = (m: string) => m !== lastSaid && (say(m), (lastSaid = m));
   while (!o.signal?.aborted) {
     const swarm = o.swarm();
     let step: Step | undefined;
     try {
       const m = await membership(o.docker);
-      step = plan({ swarm, info: m, left: existsSync(paths.agentLeft) });
+      step = plan({ swarm, info: m, left: existsSync(files.left) });
       if (step.do === "nothing" || step.do === "wait") {
         if (m.LocalNodeState === "active") {
           const s = await asMember(o.docker, swarm, m);
@@ -64,7 +67,7 @@ export async function runAgent(o: AgentOptions, onState: (s: AgentState) => void
           report(s);
         } else {
           tell(step.why);
-          report({ phase: existsSync(paths.agentLeft) ? "left" : step.do === "wait" ? "joining" : "idle", failures, message: step.why, ...(lastError ? { lastError } : {}) });
+          report({ phase: existsSync(files.left) ? "left" : step.do === "wait" ? "joining" : "idle", failures, message: step.why, ...(lastError ? { lastError } : {}) });
         }
         failures = 0;
         await sleep(o.refreshMs ?? 30_000, o.signal);
