@@ -25,6 +25,7 @@ export interface AgentOptions {
   files?: { state: string; left: string };
 }
 
+const WAITING_POLL_MS = 3_000;
 const say = (m: string) => log("agent", m);
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -70,7 +71,9 @@ export async function runAgent(o: AgentOptions, onState: (s: AgentState) => void
           report({ phase: existsSync(files.left) ? "left" : step.do === "wait" ? "joining" : "idle", failures, message: step.why, ...(lastError ? { lastError } : {}) });
         }
         failures = 0;
-        await sleep(o.refreshMs ?? 30_000, o.signal);
+        // A member is checked on every refresh; a node on its way in (reconnecting) more often.
+        const refresh = o.refreshMs ?? 30_000;
+        await sleep(m.LocalNodeState === "active" ? refresh : Math.min(refresh, WAITING_POLL_MS), o.signal);
         continue;
       }
       const token = step.do === "join" ? joinToken(swarm!) : undefined;

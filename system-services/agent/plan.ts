@@ -39,6 +39,9 @@ export function plan({ swarm, info, left }: PlanInput): Step {
     case "locked":
       return { do: "wait", why: "the swarm is locked (autolock): unlock this node with its unlock key" };
     case "pending":
+      // A member back from a reboot has its node id (its certificate) while it reconnects: it must
+      // not be forced out. Only a first join never completed has none.
+      if (info.NodeID) return { do: "wait", why: `node ${info.NodeID} is reconnecting to its managers (Docker retries by itself)` };
       return { do: "abandon", why: "an earlier join has not completed (the managers were not reachable)" };
   }
   if (left) return { do: "nothing", why: "this node left the swarm with `ros agent leave`; it joins again at the next boot" };

@@ -261,17 +261,26 @@ describe("the agent forms a swarm of three namespaced Dockers from cloud-config"
     assert.equal((await swarmState(n2)).NodeID, before2.NodeID);
   });
 
-  test("a worker that reboots (its Docker and agent stopped, /run emptied) is back as the same node", async () => {
+  test("a worker that reboots (its Docker and agent stopped, /run emptied) with its link down at first is back as the same node", async (t) => {
     const id = (await swarmState(n2)).NodeID;
+    const t0 = Date.now();
     await stopAgent(n2);
     const child = n2.dockerd!;
     const exited = new Promise((r) => child.once("exit", r));
     child.kill("SIGTERM");
     await exited;
     rmSync(join(n2.root, "run"), { recursive: true, force: true });
+    // As a host whose network comes up late: the agent must wait, not force the node out.
+    await run("ip", ["-n", HUB, "link", "set", "csw-h2", "down"]);
     await startDockerd(n2);
     startAgent(n2);
-    const s = await member(n2, "", 60_000);
+    const waiting = await until("n2's agent to report it is reconnecting", () => state(n2)?.message?.includes("reconnecting") && state(n2), 60_000);
+    t.diagnostic(`n2 rebooted, link down, after ${Date.now() - t0} ms: ${waiting.message}`);
+    await run("ip", ["-n", HUB, "link", "set", "csw-h2", "up"]);
+    const plugged = Date.now();
+    const s = await member(n2, "", 90_000);
+    t.diagnostic(`n2 back in ${Date.now() - plugged} ms after its link came back`);
+    assert.doesNotMatch(n2.agent!.log(), /joining|leaving a join/, n2.agent!.log());
     assert.equal(s.nodeId, id);
     await until("the manager to see n2 ready again", async () => ((await n1.docker.getNode(id).inspect()) as { Status: { State: string } }).Status.State === "ready");
   });

@@ -38,8 +38,10 @@ test("join: the manager addresses; already a member, restarted: nothing to do", 
   assert.equal(plan({ swarm: { init: true }, info: { LocalNodeState: "active", NodeID: "m1" }, left: false }).do, "nothing");
 });
 
-test("a pending join is dropped (to be tried again); a locked swarm waits; neither init nor join waits with why", () => {
+test("a pending first join is dropped (to be tried again), a member reconnecting is not; a locked swarm waits; neither init nor join waits with why", () => {
   assert.equal(plan({ swarm: { join: ["a:2377"], token: "t" }, info: { LocalNodeState: "pending" }, left: false }).do, "abandon");
+  // A member rebooted while its managers are out of reach: Docker reconnects it, the agent waits.
+  assert.equal(plan({ swarm: { join: ["a:2377"], token: "t" }, info: { LocalNodeState: "pending", NodeID: "n2" }, left: false }).do, "wait");
   assert.equal(plan({ swarm: { init: true }, info: { LocalNodeState: "locked" }, left: false }).do, "wait");
   const step = plan({ swarm: { role: "worker" }, info: inactive, left: false });
   assert.equal(step.do, "wait");
