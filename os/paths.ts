@@ -93,6 +93,10 @@ export const paths = {
   /** What the last upgrade came to (staged, committed, failed, fell back, rolled back): on the state partition, seen by init and the console. */
   upgradeRecord: p("/var/lib/rancher/conf/upgrade/last.json"),
   devWatchdog: p("/dev/watchdog"),
+  /** The agent's view of this node's swarm membership (JSON), for `ros agent status`. */
+  agentState: p("/run/ros/agent/state.json"),
+  /** Written by `ros agent leave`: the agent does not join again until the next boot. */
+  agentLeft: p("/run/ros/agent/left"),
   selfMounts: p("/proc/self/mounts"),
 };
 

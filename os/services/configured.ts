@@ -1,8 +1,10 @@
 // Every service the merged config asks for: the catalog's that rancher.services_include turns on,
 // the ones it defines in rancher.services (which win over the catalog's), and the console and
-// engine chosen by rancher.console and rancher.docker.engine (which replace the image's own).
+// engine chosen by rancher.console and rancher.docker.engine (which replace the image's own);
+// less those whose io.corral.os.enabled_by setting is absent.
 import type { CloudConfig, ServiceConfig } from "../../cloud-config/schema/index.ts";
 import { includedServices, resolveEntry, type CatalogOptions, type Kind } from "./catalog/index.ts";
+import { onlyEnabled } from "./enabled-by.ts";
 import { toServices, type Service } from "./service.ts";
 
 /** The console os-config.yml defines: choosing it asks the catalog for nothing. */
@@ -25,5 +27,5 @@ export async function configuredServices(config: CloudConfig, o: CatalogOptions 
     chosen(config, config.rancher?.docker?.engine, "engines", "rancher.docker.engine", o),
   ]);
   const defs = { ...included.services, ...(config.rancher?.services ?? {}), ...console.services, ...engine.services };
-  return { services: toServices(defs), errors: [...included.errors, ...console.errors, ...engine.errors] };
+  return { services: toServices(onlyEnabled(defs, config)), errors: [...included.errors, ...console.errors, ...engine.errors] };
 }
