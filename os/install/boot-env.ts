@@ -18,24 +18,24 @@ async function esp(): Promise<string> {
   return d;
 }
 
+const readEnvIn = (esp: string): GrubEnv => (existsSync(envFile(esp)) ? parseGrubEnv(readFileSync(envFile(esp), "utf8")) : {});
+
 export async function readBootEnv(): Promise<GrubEnv> {
   const d = await byLabel(LABELS.efi);
-  if (!d) return {};
-  return withMount(d, "efi-ro", (dir) => (existsSync(envFile(dir)) ? parseGrubEnv(readFileSync(envFile(dir), "utf8")) : {}), { readOnly: true });
+  return d ? withMount(d, "efi-ro", readEnvIn, { readOnly: true }) : {};
 }
 
-/** Applies `change` to the environment and writes it back; returns what was there before. */
-export async function updateBootEnv(change: (env: GrubEnv) => GrubEnv): Promise<GrubEnv> {
-  return withMount(await esp(), "efi", (dir) => {
+/** Applies `change` to the environment and writes it back. */
+export async function updateBootEnv(change: (env: GrubEnv) => GrubEnv): Promise<void> {
+  await withMount(await esp(), "efi", (dir) => {
     const f = envFile(dir);
-    const before = existsSync(f) ? parseGrubEnv(readFileSync(f, "utf8")) : {};
+    const next = serializeGrubEnv(change(readEnvIn(dir)));
     const fd = openSync(f, existsSync(f) ? "r+" : "w");
     try {
-      writeSync(fd, serializeGrubEnv(change({ ...before })), 0);
+      writeSync(fd, next, 0);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
-    return before;
   });
 }

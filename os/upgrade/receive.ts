@@ -45,6 +45,7 @@ export async function receiveImage(src: Readable, dir: string, o: ReceiveOptions
   let manifest: Buffer | undefined;
   let release: UpgradeRelease | undefined;
   let signed = false;
+  let accepted = false;
   let first = true;
   const written = new Set<ImageFile>();
 
@@ -75,7 +76,10 @@ export async function receiveImage(src: Readable, dir: string, o: ReceiveOptions
       return;
     }
     if (o.publicKey && !signed) throw new ImageRejected(`the image is not signed (no ${SIGNATURE}), and rancher.upgrade.public_key requires a signature`);
-    if (!written.size) o.accept?.(release!);
+    if (!accepted) {
+      o.accept?.(release!);
+      accepted = true;
+    }
     if (written.has(file)) throw new ImageRejected(`${file} appears twice`);
     const sum = await writeHashed(stream, part(file));
     if (sum !== release!.sha256[file]) throw new ImageRejected(`${file}: sha256 ${sum}, but ${MANIFEST} says ${release!.sha256[file]}: the image is damaged`);
