@@ -84,6 +84,8 @@ export const paths = {
   journal: p("/var/log/journal"),
   devLog: p("/dev/log"),
   kmsg: p("/dev/kmsg"),
+  /** A systemd journald's stream socket, on a development host that runs one. */
+  journaldStdout: p("/run/systemd/journal/stdout"),
   /** The state partition (LABEL=RANCHER_STATE) once init has mounted it; see persistedDirs. */
   stateMount: p("/run/state"),
   /** The boot medium (the ISO) and the disk's partitions while ros install writes them. */

@@ -70,9 +70,13 @@ export const rancher = z.strictObject({
   restart_services: strList("a list of service names").optional(),
   shutdown_timeout: int(0, 3600, "a number of seconds").optional(),
   recovery: bool().optional(),
-  /** The journal service's size caps (ros logs): one file, and all of them (the oldest go first). */
+  /**
+   * The journal service's size caps (ros logs): one file, and all of them (the oldest go first); and
+   * whether records are copied to a systemd journald when its socket exists (default yes).
+   */
   journal: z.strictObject({
     max_file_mb: int(1, 1024, "a number of MiB from 1 to 1024").optional(),
     max_total_mb: int(1, 65536, "a number of MiB from 1 to 65536").optional(),
+    forward_journald: bool().optional(),
   }).optional(),
 });

@@ -1,12 +1,13 @@
 // `ros journal-init`, the entry of the journal service: the host's one log. Every container's
 // output on both Dockers, syslog from /dev/log and the kernel's messages go to append-only files
-// in /var/log/journal, read back by `ros logs`.
+// in /var/log/journal, read back by `ros logs`, and to a systemd journald when one runs beside it.
 import { readFileSync } from "node:fs";
 import Docker from "dockerode";
 import { loadConfig } from "../../cloud-config/load.ts";
 import { log } from "../../os/log.ts";
 import { paths } from "../../os/paths.ts";
 import { followDocker, type DockerSource } from "./docker-follow.ts";
+import { JournaldForwarder } from "./journald-forward.ts";
 import { readKmsg } from "./kmsg.ts";
 import type { JournalRecord } from "./record.ts";
 import { advance, loadState, saveState } from "./state.ts";
@@ -23,6 +24,8 @@ export interface JournalOptions {
   bootId?: string;
   dockers: DockerSource[];
   limits?: StoreLimits;
+  /** A systemd journald's stdout socket: when it exists, every record is copied there too. */
+  journald?: string;
 }
 
 export interface Journal {
@@ -39,6 +42,7 @@ const say = (m: string) => log("journal", m);
 export async function startJournal(o: JournalOptions): Promise<Journal> {
   const state = loadState(o.dir);
   const writer = new JournalWriter(o.dir, o.limits ?? DEFAULT_LIMITS);
+  const journald = o.journald ? new JournaldForwarder(o.journald, say) : undefined;
   let pending: JournalRecord[] = [];
   let unsaved = false;
   let stopped = false;
@@ -74,6 +78,7 @@ export async function startJournal(o: JournalOptions): Promise<Journal> {
     if (stopped) return;
     pending.push(r);
     advance(state, r);
+    journald?.send(r);
     if (pending.length >= 1000) flush();
   };
 
@@ -98,6 +103,7 @@ export async function startJournal(o: JournalOptions): Promise<Journal> {
       clearInterval(snapshotTimer);
       snapshot();
       writer.close();
+      journald?.close();
     },
   };
 }
@@ -121,6 +127,7 @@ export async function journalInit(): Promise<void> {
       { scope: "system", docker: new Docker({ socketPath: paths.systemDockerSock }) },
       { scope: "user", docker: new Docker({ socketPath: paths.userDockerSocket }) },
     ],
+    journald: j?.forward_journald === false ? undefined : paths.journaldStdout,
     limits: { maxFileBytes: (j?.max_file_mb ?? DEFAULT_LIMITS.maxFileBytes / MiB) * MiB, maxTotalBytes: (j?.max_total_mb ?? DEFAULT_LIMITS.maxTotalBytes / MiB) * MiB },
   });
   for (const s of ["SIGTERM", "SIGINT"] as const) process.once(s, () => void journal.stop().then(() => process.exit(0)));

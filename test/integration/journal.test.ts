@@ -282,3 +282,40 @@ test("rotation (rancher.journal caps): files of at most 1 MiB, the oldest droppe
   assert.deepEqual(left, left.map((_, i) => 20000 - left.length + 1 + i), "what is left is the newest, in order, none missing");
   assert.deepEqual(logsJson(["-u", "cj-flood2", "-n", "3"]).map((r) => r.message), ["flood2-19998", "flood2-19999", "flood2-20000"]);
 });
+
+/**
+ * A real systemd-journald, as on a development host: it runs in its own mount namespace with the
+ * tree's run/ as its /run, so its stdout socket is ROS_ROOT/run/systemd/journal/stdout and what it
+ * stores lands in ROS_ROOT/run/log/journal, read back with journalctl.
+ */
+test("a systemd journald beside the journal gets a copy of each record, with its unit and priority; once it is gone the journal goes on", async (t) => {
+  const run = join(root, "run");
+  mkdirSync(run, { recursive: true });
+  const journald = spawn("unshare", ["-m", "sh", "-c", `mount --bind ${run} /run && exec /lib/systemd/systemd-journald`], { stdio: ["ignore", "inherit", "inherit"] });
+  const gone = new Promise((resolve) => journald.once("exit", resolve));
+  t.after(() => journald.kill("SIGKILL"));
+  await until("journald's stdout socket", () => existsSync(join(run, "systemd/journal/stdout")));
+  const copies = (unit: string) => {
+    const r = spawnSync("journalctl", ["-D", join(run, "log/journal"), "-o", "json", "--no-pager", "-t", unit], { encoding: "utf8" });
+    return r.stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l) as { MESSAGE: string; PRIORITY: string; _TRANSPORT: string });
+  };
+  // The journal looks for the socket again some seconds after it found none: log until a copy arrives.
+  await until("a syslog line copied to journald", () => {
+    logger(["-t", "cj-fwd", "-p", "user.err", "to journald"]);
+    return copies("cj-fwd").length > 0;
+  }, 30_000);
+  const [copy] = copies("cj-fwd");
+  assert.equal(copy!.MESSAGE, "to journald");
+  assert.equal(copy!.PRIORITY, "3");
+  assert.equal(copy!._TRANSPORT, "stdout");
+  await runContainer(system.docker, "cj-fwd-box", "echo out-to-journald; echo err-to-journald >&2");
+  await until("the container's lines copied", () => copies("cj-fwd-box").length === 2, 20_000);
+  assert.deepEqual(copies("cj-fwd-box").map((c) => [c.MESSAGE, c.PRIORITY]).sort(), [["err-to-journald", "3"], ["out-to-journald", "6"]]);
+  assert.match(journal!.out.join(""), /forwarding to journald at .*run\/systemd\/journal\/stdout/);
+
+  journald.kill("SIGKILL");
+  await gone;
+  logger(["-t", "cj-after-journald", "still kept"]);
+  await until("a line logged after journald went", () => ofUnit("cj-after-journald").length === 1);
+  assert.equal(journal!.child.exitCode, null, "the journal runs on");
+});
