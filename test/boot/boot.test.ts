@@ -21,6 +21,14 @@ const SERVICES_BUDGET_MS = 5 * 60_000;
 const SERVICES_EXAMPLE = join(REPO, "../shared/examples/services.yml");
 /** Two NICs bonded, static addresses, a VLAN: read in place too. */
 const BOND_EXAMPLE = join(REPO, "../shared/examples/network-static-bond.yml");
+/** Hostname, a file and a runcmd, with a placeholder key: booted with the bond, the test's key in a later part. */
+const BASIC_EXAMPLE = join(REPO, "../shared/examples/basic.yml");
+
+/** User data as a MIME multipart message of cloud-config parts, merged in order (later wins). */
+function multipart(parts: string[]): string {
+  const b = "corral-boot-test-part";
+  return [`Content-Type: multipart/mixed; boundary="${b}"`, "MIME-Version: 1.0", "", ...parts.flatMap((p) => [`--${b}`, "Content-Type: text/cloud-config", "", p]), `--${b}--`, ""].join("\n");
+}
 
 /** What the cloud-init and console services apply, checked by checkCloudInitInGuest. */
 const CLOUD_INIT_KEYS = `write_files:
@@ -234,15 +242,17 @@ function bondSlaves(status: string): { name: string; mac: string }[] {
  * ../shared/examples/network-static-bond.yml on a guest with the two NICs it names by MAC, both on
  * one LAN (QEMU's user network on 10.0.0.0/24, SSH forwarded to the bond's static address): the
  * bond, its address, MTU and gateway, the DNS and the VLAN on top; then the active NIC's cable is
- * pulled, the bond fails over to the other and SSH still answers.
+ * pulled, the bond fails over to the other and SSH still answers. The user data is a MIME message:
+ * ../shared/examples/basic.yml, the bond example, and a part with the test's key (basic.yml's own
+ * is a placeholder), so basic.yml's hostname, motd and runcmd are checked too.
  */
 async function bootWithBond(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "corral-boot-bond-"));
   const key = join(dir, "id_ed25519");
   execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key]);
   const pub = readFileSync(`${key}.pub`, "utf8").trim();
-  const example = readFileSync(BOND_EXAMPLE, "utf8").replace(/^#cloud-config\n/, "");
-  const seed = await makeSeed(dir, "nocloud", `#cloud-config\nhostname: corral-bond\nssh_authorized_keys:\n  - ${pub}\n${example}`);
+  const parts = [readFileSync(BASIC_EXAMPLE, "utf8"), readFileSync(BOND_EXAMPLE, "utf8"), `#cloud-config\nssh_authorized_keys:\n  - ${pub}\n`];
+  const seed = await makeSeed(dir, "nocloud", multipart(parts));
   const port = await freePort();
   const lan = { nics: 2, net: "10.0.0.0/24", host: "10.0.0.1", dns: "10.0.0.2", sshTo: "10.0.0.20" };
   // A SATA controller present at boot: coldplug must load its driver (ahci).
@@ -267,6 +277,15 @@ async function bootWithBond(): Promise<void> {
     assert.match(await out("ip -d -o link show dev bond0.100"), /vlan protocol 802\.1Q id 100 /);
     assert.match(await out("ip -o -4 addr show dev bond0.100"), /inet 10\.100\.0\.20\/24 /);
     await checkDrivers(vm, target, out);
+    assert.equal((await out("hostname")).trim(), "corral-01");
+    assert.equal(await out("cat /etc/motd"), "Welcome to corral-01\n");
+    assert.equal(await out("stat -c '%U %a' /etc/motd"), "root 644\n");
+    // runcmd comes last in the console's start: give it time.
+    const ran = Date.now() + 120_000;
+    while ((await ssh(target, "cat /var/log/first-boot")).stdout !== "booted\n") {
+      if (Date.now() > ran) assert.fail(`basic.yml's runcmd did not write /var/log/first-boot; cloud-init: ${await out("sudo cat /run/ros/cloud-init.json")}`);
+      await new Promise((r) => setTimeout(r, 3000));
+    }
 
     const active = status.match(/^Currently Active Slave: (\S+)$/m)?.[1];
     const mac = slaves.find((x) => x.name === active)?.mac;
@@ -279,7 +298,7 @@ async function bootWithBond(): Promise<void> {
       if (Date.now() > until) assert.fail(`bond0 still on ${active} 60 s after its cable was pulled`);
       await new Promise((r) => setTimeout(r, 2000));
     }
-    assert.equal((await out("hostname")).trim(), "corral-bond", "a new SSH login over the other NIC");
+    assert.equal((await out("hostname")).trim(), "corral-01", "a new SSH login over the other NIC");
     await ssh(target, "sudo poweroff");
     assert.equal(await vm.waitForExit(90_000), 0, "poweroff must end QEMU cleanly");
   } catch (e) {
@@ -324,5 +343,5 @@ describe("boot", { timeout: 5 * BOOT_BUDGET_MS }, () => {
   test("UEFI boot of the same ISO as a disk, with a config drive holding a typo and a wrong type: the same checks, and ros config in the guest", () =>
     bootAndCheck("configdrive", true, "disk", "corral-uefi", true));
   test("bad user data is reported with its line on the console, and the boot completes; rancher.state.autoformat on the kernel command line formats a blank disk as the state partition", bootWithBadUserData);
-  test("../shared/examples/network-static-bond.yml on two NICs: the bond, its address, MTU, gateway, DNS and VLAN; ahci for a SATA controller at boot, vmxnet3 for a NIC plugged in later; pulling the active NIC's cable fails over, SSH stays up", { skip: !existsSync(BOND_EXAMPLE) && "no ../shared/examples/network-static-bond.yml" }, bootWithBond);
+  test("../shared/examples/basic.yml and network-static-bond.yml (MIME parts) on two NICs: basic's hostname, motd and runcmd; the bond, its address, MTU, gateway, DNS and VLAN; ahci for a SATA controller at boot, vmxnet3 for a NIC plugged in later; pulling the active NIC's cable fails over, SSH stays up", { skip: !(existsSync(BOND_EXAMPLE) && existsSync(BASIC_EXAMPLE)) && "no ../shared/examples/network-static-bond.yml or basic.yml" }, bootWithBond);
 });
