@@ -60,6 +60,8 @@ export const paths = {
   networkRun: p("/run/ros/network"),
   /** cloud-init: what each stage did (JSON), its once-per-boot markers, its once-per-instance markers. */
   cloudInitReport: p("/run/ros/cloud-init.json"),
+  /** When each boot stage ran and each system service started and turned ready (ros analyze boot). */
+  bootTimeline: p("/run/ros/boot-timeline.json"),
   cloudInitBoot: p("/run/ros/cloud-init"),
   cloudInitInstances: p("/var/lib/rancher/conf/cloud-init/instances"),
   bootId: p("/proc/sys/kernel/random/boot_id"),

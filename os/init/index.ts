@@ -1,5 +1,7 @@
 // `ros init`: the boot, stage by stage, run as tini's child (PID 1's only child). It never exits.
 import { mkdirSync } from "node:fs";
+import { saveTimeline, sinceBoot, type BootTimeline } from "../analyze/timeline.ts";
+import { watchServices } from "../analyze/watch.ts";
 import { log } from "../log.ts";
 import { paths } from "../paths.ts";
 import { loadBootConfig } from "./config.ts";
@@ -16,10 +18,15 @@ import { startServices } from "../services/start.ts";
 import { linkUserDockerSocket } from "../../system-services/docker/socket.ts";
 import { beginTrial, settleTrial } from "../upgrade/trial.ts";
 
+const timeline: BootTimeline = { init: sinceBoot(), stages: [], services: {}, complete: false };
+
 async function stage<T>(name: string, fn: () => Promise<T> | T): Promise<T> {
   const t = Date.now();
+  const start = sinceBoot();
   const result = await fn();
   log("init", `${name} done (${Date.now() - t} ms)`);
+  timeline.stages.push({ name, start, end: sinceBoot() });
+  saveTimeline(timeline);
   return result;
 }
 
@@ -45,7 +52,9 @@ export async function init(): Promise<void> {
     running.docker = sd.docker;
     running.dockerd = sd.process;
     if (trial) void settleTrial(trial, sd.docker, config);
+    const watch = watchServices(sd.docker, timeline);
     await stage("services", () => startServices(sd.docker, config));
+    watch.stageDone();
     log("init", "boot complete");
   } catch (e) {
     recoveryShell(e);

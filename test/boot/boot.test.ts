@@ -79,6 +79,7 @@ async function bootAndCheck(kind: SeedKind, uefi: boolean, isoAs: "cdrom" | "dis
     if (withServices) {
       await checkServicesInGuest(target);
       await checkCloudInitInGuest(target);
+      await checkBootAnalysis(target);
     }
 
     const methods = await offeredAuthMethods(target);
@@ -160,6 +161,21 @@ async function checkSysctlOnChange(out: (cmd: string) => Promise<string>): Promi
     if (Date.now() > until) assert.fail(`after ros config set and a cloud-init restart: ${JSON.stringify(now)}; cloud-init: ${await out("sudo ros service logs cloud-init")}`);
     await new Promise((r) => setTimeout(r, 3000));
   }
+}
+
+/** ros analyze boot, once the services are up: the kernel, init's stages in order, the services, SSH and the user Docker ready; and its SVG. */
+async function checkBootAnalysis(target: SshTarget): Promise<void> {
+  const text = await ssh(target, "sudo ros analyze boot");
+  assert.equal(text.code, 0, text.stderr);
+  for (const line of [/^kernel \+ initramfs +0\.00 s → +\d+\.\d\d s/m, /^mounts +\d/m, /^system-docker +\d/m, /^services +\d/m, /^service console .* healthy$/m, /^service docker .* healthy$/m, /^service cloud-init .* exited 0$/m, /^ssh ready +at \d+\.\d\d s$/m, /^user-docker ready +at \d+\.\d\d s$/m]) assert.match(text.stdout, line);
+  const json = await ssh(target, "sudo ros analyze boot -o json --svg /tmp/boot.svg");
+  assert.equal(json.code, 0, json.stderr);
+  const rows = (JSON.parse(json.stdout) as { rows: { what: string; start: number; end: number; kind: string }[] }).rows;
+  const stages = rows.filter((r) => r.kind === "stage");
+  assert.ok(rows[0]!.end > 1, `init starts after the kernel: ${rows[0]!.end}`);
+  assert.ok(stages.every((s, i) => s.end >= s.start && (i === 0 || s.start >= stages[i - 1]!.end)), `stages in order: ${JSON.stringify(stages)}`);
+  const svg = await ssh(target, "cat /tmp/boot.svg");
+  assert.equal([...svg.stdout.matchAll(/<rect /g)].length, rows.filter((r) => r.kind !== "milestone").length);
 }
 
 interface PsRow { name: string; scope: string; state: string; health: string; detail?: string }
