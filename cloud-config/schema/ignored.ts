@@ -7,6 +7,7 @@ const CLOUD_INIT_INTERNAL = "cloud-init's own module settings do not apply to Co
 const SSH_HOST = "Corral manages SSH host keys itself (rancher.ssh.keys)";
 const DISKS = "partition and format disks with rancher.state or a bootcmd";
 const NOT_HERE = "this cloud-init module has no counterpart on Corral";
+const NETWORK = "cloud-init's network config (version 1 or 2) is not read: configure the network in rancher.network";
 
 function table(groups: [string, string[]][]): Record<string, string> {
   const out: Record<string, string> = {};
@@ -22,6 +23,7 @@ export const IGNORED: { at: string; keys: Record<string, string> }[] = [
       [CONFIG_MGMT, ["chef", "puppet", "salt_minion", "ansible", "mcollective", "landscape"]],
       [PASSWORDS, ["password", "chpasswd", "ssh_pwauth"]],
       [SSH_HOST, ["ssh_keys", "ssh_genkeytypes", "ssh_deletekeys", "ssh_quiet_keygen", "ssh_publish_hostkeys", "ssh", "no_ssh_fingerprints", "authkey_hash", "ssh_fp_console_blacklist", "ssh_key_console_blacklist", "allow_public_ssh_keys", "disable_root", "disable_root_opts", "ssh_import_id"]],
+      [NETWORK, ["network"]],
       [DISKS, ["disk_setup", "fs_setup", "device_aliases", "resize_rootfs", "swap"]],
       [CLOUD_INIT_INTERNAL, ["cloud_init_modules", "cloud_config_modules", "cloud_final_modules", "merge_how", "merge_type", "system_info", "vendor_data", "output", "reporting", "launch-index", "version", "migrate", "final_message", "phone_home", "create_hostname_file", "preserve_hostname", "prefer_fqdn_over_hostname", "manage_etc_hosts", "user", "groups", "disable_ec2_metadata"]],
       [NOT_HERE, ["ca_certs", "ca-certs", "keyboard", "locale", "locale_configfile", "lxd", "fan", "byobu_by_default", "random_seed", "rsyslog", "wireguard", "grub_dpkg", "grub-dpkg", "autoinstall", "rpi"]],

@@ -101,9 +101,14 @@ describe("cloud-init's examples through checkInput", () => {
         assert.ok(d.line >= 1 && d.col >= 1 && d.message.length > 0, formatDiagnostic(d));
         assert.ok(d.file.startsWith(f) || /^https?:/.test(d.file), `diagnostic names another source: ${formatDiagnostic(d)}`);
       }
-      if (data.toString("utf8").startsWith("#cloud-config")) {
-        // Keys cloud-init knows are supported or warned, never unknown.
-        assert.deepEqual(unknownKeys(ds), [], show(ds));
+      // Keys cloud-init knows are supported or warned, never unknown.
+      assert.deepEqual(unknownKeys(ds), [], show(ds));
+      if (f.startsWith("network-config-")) {
+        // cloud-init's own network config: a warning at `network:` pointing to rancher.network, no
+        // error (the bridge example repeats a key: a warning too).
+        assert.deepEqual(errorsIn(ds), [], show(ds));
+        assert.deepEqual([ds[0]!.line, ds[0]!.col, ds[0]!.message], [1, 1, "`network` is ignored on Corral"], show(ds));
+        assert.match(ds[0]!.hint ?? "", /rancher\.network/);
       }
     });
   }
