@@ -48,8 +48,9 @@ runcmd:
 `;
 
 /**
- * `mistakes` adds a typo'd key and a wrong type to the user data: the boot must still reach SSH
- * with the valid keys applied, and `ros config validate` in the guest must point at both lines.
+ * `mistakes` adds a typo'd key, an out-of-range value and a wrong type to the user data: the boot
+ * must still reach SSH with the valid keys applied, and `ros config validate` in the guest must
+ * point at each of their lines.
  */
 async function bootAndCheck(kind: SeedKind, uefi: boolean, isoAs: "cdrom" | "disk", hostname: string, mistakes = false, withServices = false): Promise<void> {
   assert.ok(existsSync(ARTIFACTS.iso), `${ARTIFACTS.iso} is missing: run npm run build:image`);
@@ -57,7 +58,7 @@ async function bootAndCheck(kind: SeedKind, uefi: boolean, isoAs: "cdrom" | "dis
   const key = join(dir, "id_ed25519");
   execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key]);
   const pub = readFileSync(`${key}.pub`, "utf8").trim();
-  const extra = mistakes ? "hostnme: typo\nrancher:\n  network:\n    interfaces:\n      eth0:\n        mtu: -5\n" : withServices ? CLOUD_INIT_KEYS + readFileSync(SERVICES_EXAMPLE, "utf8").replace(/^#cloud-config\n/, "") : "";
+  const extra = mistakes ? "hostnme: typo\nrancher:\n  network:\n    interfaces:\n      eth0:\n        mtu: -5\n        dhcp: sometimes\n" : withServices ? CLOUD_INIT_KEYS + readFileSync(SERVICES_EXAMPLE, "utf8").replace(/^#cloud-config\n/, "") : "";
   const seed = await makeSeed(dir, kind, `#cloud-config\nhostname: ${hostname}\nssh_authorized_keys:\n  - ${pub}\n${extra}`);
   const port = await freePort();
   const { vm, target } = await bootUntilSsh({ iso: ARTIFACTS.iso, isoAs, seed, sshPort: port, uefi, serial: join(dir, "serial.log") }, key, BOOT_BUDGET_MS);
@@ -106,6 +107,7 @@ async function checkConfigInGuest(target: SshTarget, hostname: string): Promise<
   assert.equal(v.code, 1, `validate must fail on the user data: ${v.stdout}${v.stderr}`);
   assert.match(v.stderr, /boot\.yml:5:1: unknown key `hostnme` \(did you mean `hostname`\?/);
   assert.match(v.stderr, /boot\.yml:10:14: `rancher\.network\.interfaces\.eth0\.mtu` must be an MTU from 68 to 65535, not -5/);
+  assert.match(v.stderr, /boot\.yml:11:15: `rancher\.network\.interfaces\.eth0\.dhcp` must be true or false, not "sometimes"/);
   assert.equal((await ssh(target, "sudo ros config get hostname")).stdout.trim(), hostname);
   const set = await ssh(target, "sudo ros config set rancher.network.dns.nameservers '[10.0.2.3]' && sudo ros config get rancher.network.dns.nameservers -o json");
   assert.equal(set.code, 0, set.stderr);
