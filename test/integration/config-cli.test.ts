@@ -372,6 +372,35 @@ describe("ros config validate", () => {
     assert.match(s.stderr, /^stdin#part2\(net\.yml\):6:14: /m);
   });
 
+  test("hostile input under a 64 MiB heap: each a positioned error in bounded time, and the other files still read", () => {
+    const level = (i: number) => `l${i}: &l${i} [${Array.from({ length: 9 }, () => (i === 0 ? '"lol"' : `*l${i - 1}`)).join(", ")}]`;
+    const hostile: [string, string | Buffer, RegExp][] = [
+      ["alias-bomb.yml", `${Array.from({ length: 9 }, (_, i) => level(i)).join("\n")}\n`, /:1:1: the YAML expands too much/],
+      ["ten-mb.yml", `#cloud-config\n# ${"x".repeat(10 * 1024 * 1024)}\n`, /:1:1: the file is 10\.0 MiB, over the 2 MiB limit/],
+      ["binary.yml", Buffer.from(Array.from({ length: 1 << 16 }, (_, i) => (i * 7919) & 0xff)), /:1:1: the file holds binary data/],
+      ["deep-flow.yml", `a: ${"[".repeat(100_000)}\n`, /:1:\d+: lists and maps are nested more than 64 levels deep/],
+      ["deep-block.yml", Array.from({ length: 200 }, (_, i) => `${"  ".repeat(i)}k${i}:`).join("\n") + " x\n", /:\d+:\d+: maps and lists are nested more than 64 levels deep/],
+    ];
+    const capped = (r: string, args: string[]) =>
+      spawnSync(process.execPath, ["--max-old-space-size=64", ROS, ...args], { env: { ...process.env, ROS_ROOT: r }, input: "", encoding: "utf8", timeout: 30_000 });
+    for (const [name, content, want] of hostile) {
+      const r = newRoot();
+      const file = write(join(r, name), content);
+      const t0 = Date.now();
+      const v = capped(r, ["config", "validate", "-i", file]);
+      assert.equal(v.status, 1, `${name}: exit ${v.status} ${v.signal ?? ""} ${v.stderr.slice(0, 500)}`);
+      assert.match(v.stderr, new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}${want.source}`, "m"), name);
+      assert.ok(Date.now() - t0 < 10_000, `${name}: validate took ${Date.now() - t0} ms`);
+      // The same file as a layer of the host's config: reported, skipped, and the other layers read.
+      write(join(r, "var/lib/rancher/conf/cloud-config.d/boot.yml"), content);
+      write(cloudConfig(r), "hostname: still-here\n");
+      const g = capped(r, ["config", "get", "hostname"]);
+      assert.equal(g.status, 0, `${name}: get exited ${g.status} ${g.signal ?? ""} ${g.stderr.slice(0, 500)}`);
+      assert.equal(g.stdout, "still-here\n", name);
+      assert.match(g.stderr, /the config has \d+ error\(s\)/, name);
+    }
+  });
+
   test("a file that is not there: exit 1 with its name", () => {
     const r = ros(root, ["config", "validate", "-i", join(root, "nope.yml")]);
     assert.equal(r.status, 1);
