@@ -247,6 +247,11 @@ describe("secrets", () => {
     const config = {
       ssh_authorized_keys: ["ssh-ed25519 AAAA public@host"],
       users: [{ name: "a", hashed_passwd: "$6$x", passwd: "p", plain_text_passwd: "q", ssh_authorized_keys: ["ssh-rsa AAAA a"] }],
+      write_files: [
+        { path: "/etc/ssl/private/web.key", permissions: "0600", content: "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEE-WEB-KEY\n-----END EC PRIVATE KEY-----\n" },
+        { path: "/etc/ssl/certs/web.crt", content: "-----BEGIN CERTIFICATE-----\nMIIB-CERT\n-----END CERTIFICATE-----\n" },
+      ],
+      runcmd: [["sh", "-c", "printf '%s' '-----BEGIN OPENSSH PRIVATE KEY-----\nb3Bl-RUN-KEY' > /root/.ssh/id"], "echo plain"],
       rancher: {
         docker: { ca_cert: "CERT", ca_key: "CA-KEY", server_cert: "SCERT", server_key: "SERVER-KEY", tls: true },
         system_docker: { server_key: "SYS-KEY" },
@@ -262,6 +267,12 @@ describe("secrets", () => {
     const masked = maskSecrets(config);
     assert.deepEqual(config, before, "the input is not changed");
     assert.deepEqual(masked.ssh_authorized_keys, ["ssh-ed25519 AAAA public@host"]);
+    // A PEM private key is a secret under any key, in maps and lists alike; certificates are not.
+    assert.deepEqual(masked.write_files, [
+      { path: "/etc/ssl/private/web.key", permissions: "0600", content: MASK },
+      { path: "/etc/ssl/certs/web.crt", content: "-----BEGIN CERTIFICATE-----\nMIIB-CERT\n-----END CERTIFICATE-----\n" },
+    ]);
+    assert.deepEqual(masked.runcmd, [["sh", "-c", MASK], "echo plain"]);
     assert.deepEqual(masked.users[0], { name: "a", hashed_passwd: MASK, passwd: MASK, plain_text_passwd: MASK, ssh_authorized_keys: ["ssh-rsa AAAA a"] });
     assert.deepEqual(masked.rancher.docker, { ca_cert: "CERT", ca_key: MASK, server_cert: "SCERT", server_key: MASK, tls: true });
     assert.equal(masked.rancher.system_docker.server_key, MASK);
@@ -276,7 +287,7 @@ describe("secrets", () => {
     assert.equal(masked.rancher.password, MASK);
     // No secret survives anywhere in the masked output.
     const text = JSON.stringify(masked);
-    for (const secret of ["CA-KEY", "SERVER-KEY", "SYS-KEY", "PRIVATE", "AGENT-TOKEN", "SWARM-TOKEN", '"pw"', "rancher-password", "$6$x"]) assert.ok(!text.includes(secret), `${secret} leaked: ${text}`);
+    for (const secret of ["WEB-KEY", "RUN-KEY", "CA-KEY", "SERVER-KEY", "SYS-KEY", "PRIVATE", "AGENT-TOKEN", "SWARM-TOKEN", '"pw"', "rancher-password", "$6$x"]) assert.ok(!text.includes(secret), `${secret} leaked: ${text}`);
   });
 });
 
