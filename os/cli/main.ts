@@ -9,6 +9,7 @@ import { logsCommand } from "./logs.ts";
 import { installCommand } from "./install.ts";
 import { osCommand } from "./os.ts";
 import { agentCommand } from "./agent.ts";
+import { tlsCommand } from "./tls.ts";
 import { networkCommands } from "../../system-services/network/cli.ts";
 
 export function program(): Command {
@@ -44,6 +45,7 @@ export function program(): Command {
   ros.addCommand(installCommand());
   ros.addCommand(osCommand());
   ros.addCommand(agentCommand());
+  ros.addCommand(tlsCommand());
   for (const c of networkCommands()) ros.addCommand(c);
   ros.addCommand(choiceCommand("console"));
   ros.addCommand(choiceCommand("engine"));
