@@ -13,10 +13,21 @@ async function loaded(): Promise<Loaded & { errors: string[] }> {
   return { services, environment: c.rancher?.environment ?? {}, errors };
 }
 
-/** One line per service (`name: result`), and the catalog's errors. */
-export async function applyServices(): Promise<string[]> {
+/**
+ * One line per service (`name: result`), the catalog's errors, and why it stopped if it did: the
+ * config is written by then, so a failure here is part of the reply, not a refusal.
+ */
+export async function applyServices(o: { delegate?: boolean } = {}): Promise<string[]> {
+  try {
+    return await bringUp(o.delegate ?? inContainer());
+  } catch (e) {
+    return [`error: the services were not brought up: ${(e as Error).message}`];
+  }
+}
+
+async function bringUp(delegate: boolean): Promise<string[]> {
   const first = await loaded();
-  if (inContainer()) {
+  if (delegate) {
     const r = await upElsewhere({ services: Object.fromEntries(first.services.map((s) => [s.name, s.def])), environment: first.environment }, []);
     return [...first.errors, ...r.output.split("\n").filter(Boolean)];
   }

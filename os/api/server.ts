@@ -62,7 +62,7 @@ export class Api {
 
   constructor(o: ApiOptions = {}) {
     this.log = o.log ?? ((line) => bootLog("api", line));
-    const apply = o.apply ?? applyServices;
+    const apply = o.apply ?? (() => applyServices());
     this.trials = new Trials({ log: this.log, onRevert: async (t) => this.log(`config try ${t.id} reverted: ${(await apply()).join("; ") || "no services to bring up"}`) });
     this.shells = new Shells(o.shell ?? consoleShell, this.log);
     this.routes = [

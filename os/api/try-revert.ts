@@ -83,6 +83,8 @@ export class Trials {
   private arm(t: Trial): void {
     this.disarm();
     this.timer = setTimeout(() => void this.revert().catch((e: Error) => this.o.log(`config try ${t.id}: the revert failed: ${e.message}`)), Math.max(0, Date.parse(t.deadline) - Date.now()));
+    // The servers keep the process; a pending revert alone does not (nor does it hold up an exit).
+    this.timer.unref();
   }
 
   private disarm(): void {
