@@ -1,11 +1,11 @@
 // The host API: JSON over HTTP on the root-only Unix socket, and on TCP with mutual TLS when
 // rancher.agent.api.listen says so. Every request is logged with who made it (the agent's output
 // is the journal's `agent` unit).
-import { chmodSync, existsSync, readFileSync, unlinkSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, unlinkSync } from "node:fs";
 import { createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttps } from "node:https";
 import type { Socket } from "node:net";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { TLSSocket } from "node:tls";
 import { MAX_CONFIG_BYTES } from "../../cloud-config/parse.ts";
 import { log as bootLog } from "../log.ts";
@@ -125,6 +125,7 @@ export class Api {
 
   /** The root-only socket: created with mode 0600 (no moment when others could connect), a stale one replaced. */
   async listenUnix(path: string): Promise<Server> {
+    mkdirSync(dirname(path), { recursive: true });
     if (existsSync(path)) unlinkSync(path);
     const server = this.serve(createHttp());
     const mask = process.umask(0o177);

@@ -11,8 +11,11 @@ import { runAgent } from "./agent.ts";
 
 async function serveApi(): Promise<Api> {
   const api = new Api();
-  await api.listenUnix(paths.corralSocket);
-  log("agent", `host API on ${paths.corralSocket}`);
+  // Nor does a socket that cannot be made stop the swarm's upkeep.
+  await api.listenUnix(paths.corralSocket).then(
+    () => log("agent", `host API on ${paths.corralSocket}`),
+    (e: Error) => log("agent", `error: the host API is not on ${paths.corralSocket}: ${e.message}`),
+  );
   const c = loadConfig().config;
   const listen = c.rancher?.agent?.api?.listen;
   // A listener that cannot start (no certificates yet, a taken port) leaves the socket and the swarm working.
