@@ -8,6 +8,7 @@ import type { Socket } from "node:net";
 import { dirname, join } from "node:path";
 import type { TLSSocket } from "node:tls";
 import { MAX_CONFIG_BYTES } from "../../cloud-config/parse.ts";
+import { parseListen } from "../../cloud-config/schema/primitives.ts";
 import { log as bootLog } from "../log.ts";
 import { applyServices } from "./apply.ts";
 import { tlsIdentity, UNIX_IDENTITY } from "./client-identity.ts";
@@ -140,14 +141,14 @@ export class Api {
 
   /** TCP with mutual TLS: only clients with a certificate from the folder's CA get in. */
   async listenTls(listen: string, tlsDir: string): Promise<Server> {
-    const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(listen);
-    if (!m) throw new Error(`rancher.agent.api.listen: ${listen} is not an address:port (like 0.0.0.0:7443 or [::]:7443)`);
+    const at = parseListen(listen);
+    if (!at) throw new Error(`rancher.agent.api.listen: ${listen} is not an address:port (like 0.0.0.0:7443 or [::]:7443)`);
     const read = (f: string) => readFileSync(join(tlsDir, f));
     const server = createHttps({ ca: read(TLS_FILES.ca), cert: read(TLS_FILES.serverCert), key: read(TLS_FILES.serverKey), requestCert: true, rejectUnauthorized: true, minVersion: "TLSv1.2" });
     server.on("secureConnection", (s: TLSSocket) => identities.set(s, tlsIdentity(s)));
     server.on("tlsClientError", (e: Error, s: TLSSocket) => this.log(`tls:${s.remoteAddress ?? "?"} refused: ${e.message}`));
     this.serve(server);
-    await new Promise<void>((resolve, reject) => server.once("error", reject).listen(Number(m[3]), m[1] ?? (m[2] || "0.0.0.0"), resolve));
+    await new Promise<void>((resolve, reject) => server.once("error", reject).listen(at.port, at.host || undefined, resolve));
     return server;
   }
 

@@ -7,7 +7,8 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
-import type { AddressInfo } from "node:net";
+import { once } from "node:events";
+import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -228,7 +229,12 @@ describe("TCP with mutual TLS", () => {
   before(async () => {
     tlsGen({ dir: tls, hosts: ["corral.test"], clientName: "ops-laptop" });
     tlsGen({ dir: stranger, hosts: ["elsewhere"], clientName: "intruder" });
-    const server = await api.listenTls("127.0.0.1:0", tls);
+    // A port free this moment (the setting takes 1 to 65535, as a user writes it).
+    const probe = createServer().listen(0, "127.0.0.1");
+    await once(probe, "listening");
+    const free = (probe.address() as AddressInfo).port;
+    await new Promise((r) => probe.close(r));
+    const server = await api.listenTls(`127.0.0.1:${free}`, tls);
     port = (server.address() as AddressInfo).port;
   });
 
