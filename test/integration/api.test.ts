@@ -333,7 +333,7 @@ describe("the shell", () => {
   });
 });
 
-describe("services, against a real system Docker", () => {
+describe("services and the console shell, against a real system Docker", () => {
   let dockerd: TestDockerd;
   before(async () => {
     dockerd = await startTestDockerd(join(scratch, "dockerd"));
@@ -379,5 +379,33 @@ describe("services, against a real system Docker", () => {
     assert.notEqual(info.State.StartedAt, started);
     assert.equal((await call("POST", "/services/nothing/restart")).status, 404);
     await dockerd.docker.getContainer("probe").remove({ force: true });
+  });
+
+  test("the default shell is a login in the console container's namespaces, as its user", async () => {
+    const c = await dockerd.docker.createContainer({
+      name: "console",
+      Image: "local/bb:1",
+      Cmd: ["sh", "-c", "echo 'root:x:0:0:root:/root:/bin/sh' > /etc/passwd; echo 'rancher:x:1100:1100::/home/rancher:/bin/sh' >> /etc/passwd; mkdir -p /home/rancher; hostname console-box; exec sleep 600"],
+      HostConfig: { CapAdd: ["SYS_ADMIN"] },
+    });
+    await c.start();
+    const own = new Api({ log, apply });
+    const sock = join(root, "var/run/console-shell.sock");
+    await own.listenUnix(sock);
+    try {
+      await sleep(500);
+      const ws = new WebSocket(`ws+unix://${sock}:/shell`);
+      let out = "";
+      ws.on("message", (d: Buffer, binary: boolean) => binary && (out += d.toString("utf8")));
+      await new Promise((resolve, reject) => ws.on("open", resolve).on("error", reject));
+      ws.send(Buffer.from("echo who=$(id -u)@$(hostname) init=$(cat /proc/1/comm)\n"), { binary: true });
+      const end = Date.now() + 10_000;
+      while (!/who=\d+@\S+ init=\S+/.test(out) && Date.now() < end) await sleep(50);
+      assert.match(out, /who=1100@console-box init=sleep/);
+      ws.close();
+    } finally {
+      await own.close();
+      await c.remove({ force: true });
+    }
   });
 });
