@@ -1,7 +1,7 @@
 // Mode `try`: a config change that undoes itself unless confirmed in time, so a change that cuts
 // the operator off (a wrong address, a closed port) does not stay. The file's previous content and
 // the deadline are on disk: an agent restarted (or a host rebooted) during the trial still reverts.
-import { existsSync, readFileSync, unlinkSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { randomUUID } from "node:crypto";
 import { atomicWrite } from "../atomic-write.ts";
 import { withFileLock } from "../file-lock.ts";
@@ -58,7 +58,7 @@ export class Trials {
     const t = this.current();
     if (!t || (id !== undefined && id !== t.id)) return false;
     this.disarm();
-    unlinkSync(this.file);
+    rmSync(this.file, { force: true });
     return true;
   }
 
@@ -67,11 +67,10 @@ export class Trials {
     const t = this.current();
     if (!t) return undefined;
     withFileLock(this.config, () => {
-      if (t.before === null) {
-        if (existsSync(this.config)) unlinkSync(this.config);
-      } else atomicWrite(this.config, t.before, 0o600);
+      if (t.before === null) rmSync(this.config, { force: true });
+      else atomicWrite(this.config, t.before, 0o600);
     });
-    unlinkSync(this.file);
+    rmSync(this.file, { force: true });
     await this.o.onRevert(t);
     return t;
   }

@@ -3,7 +3,7 @@
 // one from another CA, are refused), a real PTY behind the WebSocket shell, and a real dockerd as
 // the system Docker for the services and for applying a config change.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
@@ -13,6 +13,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import WebSocket from "ws";
+import { bundleFile } from "../../build/bundle.ts";
+import { REPO } from "../../build/cache.ts";
 import { importBusybox } from "../fixtures/busybox-image.ts";
 import { startTestDockerd, type TestDockerd } from "./dockerd.ts";
 
@@ -330,6 +332,30 @@ describe("the shell", () => {
     assert.equal((await call("GET", "/shell")).status, 426);
     const s = openShell("?user=..%2Froot");
     await assert.rejects(s.opened, /400/);
+  });
+});
+
+describe("a host without node-pty", () => {
+  test("the bundle's agent serves everything but the shell, which answers 501", async () => {
+    const dir = join(scratch, "lonely");
+    const other = join(dir, "root");
+    write(join(other, "usr/share/ros/os-config.yml"), "rancher: {}\n");
+    // No node_modules beside it or above it: node-pty cannot load.
+    await bundleFile(join(REPO, "os/cli/main.ts"), join(dir, "ros.mjs"));
+    const agent = spawn(process.execPath, [join(dir, "ros.mjs"), "agent-init"], { env: { ...process.env, ROS_ROOT: other }, cwd: dir, stdio: "ignore" });
+    try {
+      const sock = join(other, "var/run/corral.sock");
+      const end = Date.now() + 15_000;
+      while (!existsSync(sock) && Date.now() < end) await sleep(50);
+      const ws = new WebSocket(`ws+unix://${sock}:/shell`);
+      const status = await new Promise<number>((resolve) => ws.on("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0)).on("open", () => resolve(101)));
+      assert.equal(status, 501);
+      const version = await new Promise<Reply>((resolve, reject) => httpRequest({ socketPath: sock, path: "/os/version" }, (res) => collect(res).then(resolve, reject)).on("error", reject).end());
+      assert.equal(version.status, 200);
+    } finally {
+      agent.kill("SIGTERM");
+      await once(agent, "exit");
+    }
   });
 });
 
