@@ -4,6 +4,7 @@ import { chmodSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DIST, REPO } from "./cache.ts";
+import { EXTERNAL } from "./native-modules.ts";
 
 export const BUNDLE = join(DIST, "ros.mjs");
 
@@ -55,6 +56,8 @@ export async function bundleFile(entry: string, outfile: string): Promise<void> 
       ].join("\n"),
     },
     plugins: [leaveOut],
+    // Native addons ship beside the bundle (native-modules.ts).
+    external: EXTERNAL,
     logLevel: "warning",
   });
 }

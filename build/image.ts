@@ -15,6 +15,7 @@ import { buildSystemDockerRoot } from "./system-docker-root.ts";
 import { fetchKernel } from "./kernel.ts";
 import { packLayer } from "./layer.ts";
 import { writeOsConfig } from "./os-config.ts";
+import { copyNativeModules, nativeModulesKey } from "./native-modules.ts";
 import { writeCoreCatalog } from "./catalog.ts";
 import { Progress } from "../os/progress.ts";
 import { imageDebs, pickedDebs, unpack } from "./rootfs.ts";
@@ -60,9 +61,10 @@ async function buildImage(def: ImageDef, parent: Built | undefined, bundlePath: 
     layers.push(await layer(`${def.name}-packages`, key, `corral build: ${def.name} packages`, (dir) => unpack(def, debs, picked, dir)));
   }
   if (def.bundle) {
-    const key = hash(readFileSync(bundlePath));
+    const key = hash(readFileSync(bundlePath), ...nativeModulesKey());
     layers.push(await layer(`${def.name}-bundle`, key, "corral build: ros bundle", async (dir) => {
       mkdirSync(join(dir, "usr/lib/ros"), { recursive: true });
+      copyNativeModules(join(dir, "usr/lib/ros/node_modules"));
       mkdirSync(join(dir, "usr/bin"), { recursive: true });
       copyFileSync(bundlePath, join(dir, "usr/lib/ros/ros.mjs"));
       symlinkSync("../lib/ros/ros.mjs", join(dir, "usr/bin/ros"));

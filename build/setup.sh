@@ -9,10 +9,11 @@ cd "$(dirname "$0")/.."
 # dhcpcd-base, dnsmasq-base, iproute2, iputils-ping: the network test's client, DHCP server and probes.
 # sudo: the cloud-init test checks sudo rules with its visudo; openssh-server: the console's sshd test.
 # systemd: the journal test forwards to a real systemd-journald, as a development host would run.
+# make, g++, python3: npm builds node-pty (the host API's shell) from source.
 PACKAGES=(docker.io qemu-system-x86 qemu-utils grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools ovmf
   cpio kmod lz4 zstd dosfstools openssh-client ca-certificates
   chrony acpid dhcpcd-base dnsmasq-base iproute2 iputils-ping
-  sudo openssh-server systemd)
+  sudo openssh-server systemd make g++ python3)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

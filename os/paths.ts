@@ -102,6 +102,14 @@ export const paths = {
   /** Written by `ros agent leave`: the agent does not join again until the next boot. */
   agentLeft: p("/run/ros/agent/left"),
   selfMounts: p("/proc/self/mounts"),
+  /** The host API's Unix socket (root only), served by the agent. */
+  corralSocket: p("/var/run/corral.sock"),
+  /** `ros tls gen`'s default folder, and the API's for TCP with mutual TLS (rancher.agent.api.tls_dir). */
+  apiTls: p("/var/lib/rancher/conf/tls"),
+  /** A config change made with mode `try`, until it is confirmed or reverted: kept on disk so a restart or reboot still reverts it. */
+  configTry: p("/var/lib/rancher/conf/.try.json"),
+  /** Config changes made with mode `next-boot`: init writes them into cloud-config.yml before it reads the config. */
+  nextBootConfig: p("/var/lib/rancher/conf/next-boot.json"),
 };
 
 /**

@@ -34,6 +34,16 @@ export const ip = () => str("an IP address").refine((v) => isIP(v) !== 0, msg("m
 
 const HOSTNAME = /^(?=.{1,253}$)[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
 export const hostname = () => str("a host name").refine((v) => HOSTNAME.test(v), msg("must be a host name", "letters, digits, '-' and '.', like web-01 or web-01.example.com"));
+/** "0.0.0.0:7443", "[::]:7443", ":7443" (every address): the address (empty for every one) and the port, or undefined. */
+export function parseListen(v: string): { host: string; port: number } | undefined {
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(v);
+  const host = m?.[1] ?? m?.[2] ?? "";
+  const port = Number(m?.[3]);
+  if (!m || port < 1 || port > 65535 || (host !== "" && isIP(host) === 0 && !HOSTNAME.test(host))) return undefined;
+  return { host, port };
+}
+export const listenAddress = () =>
+  str("an address:port").refine((v) => parseListen(v) !== undefined, msg("must be an address and a port", 'like 0.0.0.0:7443, [::]:7443 or :7443 (every address)'));
 export const absPath = () => str("an absolute path").refine((v) => v.startsWith("/"), msg("must be an absolute path", "start it with /"));
 export const MAC = /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/;
 

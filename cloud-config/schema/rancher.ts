@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { docker } from "./docker.ts";
 import { network } from "./network.ts";
-import { bool, int, ip, map, msg, scalar, str, strList, strOrList } from "./primitives.ts";
+import { absPath, bool, int, ip, listenAddress, map, msg, scalar, str, strList, strOrList } from "./primitives.ts";
 import { service } from "./service.ts";
 
 const INCLUDE = msg("must be true or false", "true enables the service, false disables it");
@@ -61,7 +61,8 @@ export const rancher = z.strictObject({
       listen_addr: str().optional(),
       labels: map(scalar()).optional(),
     }).optional(),
-    api: z.strictObject({ listen: str("an address:port").optional(), tls_dir: str().optional() }).optional(),
+    /** The host API (os/api/): on TCP with mutual TLS when listen is set; its certificates (`ros tls gen`) in tls_dir. */
+    api: z.strictObject({ listen: listenAddress().optional(), tls_dir: absPath().optional() }).optional(),
     url: str("a URL").optional(),
     token: str().optional(),
   }).optional(),

@@ -6,6 +6,7 @@ import { formatDiagnostic } from "../../cloud-config/diagnostics.ts";
 import { loadLayers, mergeLayers, readCmdline } from "../../cloud-config/load.ts";
 import type { CloudConfig } from "../../cloud-config/schema/index.ts";
 import { readMetadata } from "../../cloud-config/metadata-file.ts";
+import { applyNextBoot } from "../../cloud-config/next-boot.ts";
 import { applyUserData } from "../../cloud-config/user-data.ts";
 import { log } from "../log.ts";
 import { paths } from "../paths.ts";
@@ -14,6 +15,11 @@ import { earlyDhcp, needsNetwork } from "./network.ts";
 const DATASOURCE_BUDGET_MS = 10_000;
 
 export async function loadBootConfig(): Promise<CloudConfig> {
+  try {
+    for (const d of applyNextBoot()) log("cloud-config", `next-boot change refused: ${formatDiagnostic(d)}`);
+  } catch (e) {
+    log("cloud-config", `error: the next-boot changes were not applied: ${(e as Error).message}`);
+  }
   const cmdline = readCmdline();
   const before = mergeLayers(loadLayers({ cmdline }));
   const specs = before.rancher?.cloud_init?.datasources ?? [];

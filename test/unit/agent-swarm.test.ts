@@ -93,10 +93,10 @@ test("io.corral.os.enabled_by: the service runs only when its setting is there",
   assert.equal(enabledBy({ image: "x" }, {}), true);
 });
 
-test("the image's config has the agent service, enabled by rancher.agent.swarm", () => {
+test("the image's config has the agent service, always on (it serves the host API)", () => {
   const agent = (parse(osConfigText("0.0.0")) as { rancher: { services: Record<string, { labels: Record<string, string>; command: string[] }> } }).rancher.services.agent!;
   assert.deepEqual(agent.command, ["/usr/bin/ros", "agent-init"]);
-  assert.equal(agent.labels["io.corral.os.enabled_by"], "rancher.agent.swarm");
+  assert.equal(agent.labels["io.corral.os.enabled_by"], undefined);
 });
 
 test("Docker's join errors carry a hint naming the setting to look at", () => {

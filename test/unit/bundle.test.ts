@@ -2,11 +2,12 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import { test } from "node:test";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { bundle, bundleFile, version } from "../../build/bundle.ts";
+import { copyNativeModules } from "../../build/native-modules.ts";
 
 const path = await bundle();
 const ros = (...args: string[]) => spawnSync(process.execPath, [path, ...args], { encoding: "utf8" });
@@ -37,4 +38,15 @@ test("dockerode loads and works in a bundle made the same way, with its unused p
   const r = spawnSync(process.execPath, [out, join(dir, "no-daemon.sock")], { encoding: "utf8" });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /ping failed: .*ENOENT/);
+});
+
+test("node-pty stays out of the bundle and loads from the node_modules the image puts beside it", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "corral-bundle-pty-"));
+  const out = join(dir, "probe.mjs");
+  await bundleFile(fileURLToPath(new URL("../fixtures/pty-probe.ts", import.meta.url)), out);
+  assert.doesNotMatch(readFileSync(out, "utf8"), /pty\.node/);
+  copyNativeModules(join(dir, "node_modules"));
+  const r = spawnSync(process.execPath, [out], { encoding: "utf8", cwd: "/" });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), "30 90 exit=5");
 });

@@ -579,6 +579,15 @@ describe("rancher: services, includes, repositories and the rest", () => {
     ]);
   });
 
+  test("the host API's listen address and TLS folder", () => {
+    valid("rancher:\n  agent:\n    api:\n      listen: 0.0.0.0:7443\n      tls_dir: /var/lib/rancher/conf/tls\n");
+    valid("rancher:\n  agent:\n    api:\n      listen: \"[::]:7443\"\n");
+    valid("rancher:\n  agent:\n    api:\n      listen: :7443\n");
+    refused("rancher:\n  agent:\n    api:\n      listen: 7443\n", [{ at: "4:15", says: ["`rancher.agent.api.listen` must be an address:port"] }]);
+    refused("rancher:\n  agent:\n    api:\n      listen: 0.0.0.0:99999\n", [{ at: "4:15", says: ["`rancher.agent.api.listen` must be an address and a port"], hint: "0.0.0.0:7443" }]);
+    refused("rancher:\n  agent:\n    api:\n      tls_dir: tls\n", [{ at: "4:16", says: ["`rancher.agent.api.tls_dir` must be an absolute path"] }]);
+  });
+
   test("ssh port bounds", () => {
     valid("rancher:\n  ssh:\n    port: 1\n");
     valid("rancher:\n  ssh:\n    port: 65535\n");
