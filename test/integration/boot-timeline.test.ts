@@ -58,7 +58,9 @@ test("the watch records starts, health and exits of this boot's services, and en
   assert.equal(saved.complete, true);
   assert.deepEqual(Object.keys(saved.services).sort(), ["once", "web"], "the container of the boot before is not this boot's");
   const { web: w, once: o } = saved.services;
-  assert.ok(w!.started >= t.init && w!.healthy! >= w!.started + 2, JSON.stringify(w));
+  // Docker's wall-clock stamps are each moved onto the boot clock when read: allow that rounding.
+  const slack = 0.1;
+  assert.ok(w!.started >= t.init && w!.healthy! >= w!.started + 2 - slack, JSON.stringify(w));
   assert.equal(o!.exitCode, 0);
-  assert.ok(o!.finished! >= o!.started + 1 && o!.finished! < o!.started + 3, JSON.stringify(o));
+  assert.ok(o!.finished! >= o!.started + 1 - slack && o!.finished! < o!.started + 3, JSON.stringify(o));
 });
