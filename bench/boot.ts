@@ -2,10 +2,11 @@
 // the same kernel with the same QEMU settings. Prints one JSON line per measurement and writes them
 // all to dist/bench.json. Numbers, not pass/fail.
 //   npm run bench                      everything
-//   npm run bench -- floor1 corral-iso only the named boots (floor1 floor2 corral-direct corral-iso)
+//   npm run bench -- floor1 corral-iso only the named boots (floor1 floor2 corral-direct corral-iso
+//                                      corral-state min-ram)
 import { execFileSync } from "node:child_process";
 import { cpus } from "node:os";
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { version } from "../build/bundle.ts";
 import { cacheDir, DIST } from "../build/cache.ts";
@@ -16,9 +17,16 @@ import { configBench } from "./config.ts";
 import { bootCorral, type CorralResult } from "./corral.ts";
 import { bootFloor, buildFloor1, buildFloor2, type FloorResult } from "./floors.ts";
 import { cliLatency, currentIsoKey, sizes, snapshotArtifacts } from "./host.ts";
+import { minRam } from "./min-ram.ts";
+import { benchTable } from "./table.ts";
 
 const BOOT_TIMEOUT_MS = 10 * 60_000;
-const BOOTS = ["floor1", "floor2", "corral-direct", "corral-iso"] as const;
+const BOOTS = ["floor1", "floor2", "corral-direct", "corral-iso", "corral-state", "min-ram"] as const;
+// A guest that cannot boot in this little RAM often hangs rather than fails: give up sooner.
+const RAM_PROBE_TIMEOUT_MS = 5 * 60_000;
+const RAM_LOW_MB = 128;
+const RAM_HIGH_MB = 1024;
+const RAM_STEP_MB = 64;
 type BootName = (typeof BOOTS)[number];
 
 const report: Record<string, unknown> = {};
@@ -121,6 +129,35 @@ async function main(): Promise<number> {
         note("booting Corral (dist/corral.iso through GRUB, BIOS)");
         record("corral-iso", await bootCorral({ ...common, mode: "iso", serial: join(runDir, "corral-iso.serial.log") }));
       }
+      if (want("corral-state")) {
+        // The same state disk twice: the first boot formats it and seeds the store, the second
+        // should find everything in place.
+        const disk = join(runDir, "state.img");
+        writeFileSync(disk, "");
+        truncateSync(disk, 2 * 2 ** 30);
+        const state = { ...common, mode: "direct" as const, disks: [disk], append: "rancher.state.autoformat=[/dev/vda]" };
+        for (const n of ["first", "second"] as const) {
+          note(`booting Corral with a state disk, ${n} boot`);
+          const r = await bootCorral({ ...state, serial: join(runDir, `corral-state-${n}.serial.log`) });
+          failed ||= r.error !== undefined;
+          emit(`corral_state_${n}_boot`, short(r));
+        }
+      }
+      if (want("min-ram")) {
+        note(`finding the smallest RAM that boots and runs a user container (${RAM_LOW_MB}-${RAM_HIGH_MB} MB in ${RAM_STEP_MB} MB steps)`);
+        const found = await minRam(
+          async (mb) => {
+            note(`  -m ${mb}`);
+            const r = await bootCorral({ ...common, mode: "direct", memoryMb: mb, userContainer: true, timeoutMs: RAM_PROBE_TIMEOUT_MS, serial: join(runDir, `corral-ram-${mb}.serial.log`) });
+            const ok = r.error === undefined && r.user_container_ran === true;
+            return { mb, ok, ...(ok ? {} : { error: (r.error ?? "the user container did not run").split("\n")[0] }) };
+          },
+          RAM_LOW_MB,
+          RAM_HIGH_MB,
+          RAM_STEP_MB,
+        );
+        emit("min_ram", { ...found });
+      }
     }
 
     const f1 = (boots.floor1 as FloorResult | undefined)?.ready_ms;
@@ -137,6 +174,8 @@ async function main(): Promise<number> {
       corral_iso_ssh_ready_over_floor2: ratio(ci?.ssh_ready_ms, f2),
       corral_iso_boot_complete_over_floor2: ratio(ci?.boot_complete_ms, f2),
       corral_iso_over_direct_ssh_ready: ratio(ci?.ssh_ready_ms, cd?.ssh_ready_ms),
+      corral_direct_user_docker_ready_over_floor2: ratio(cd?.user_docker_ready_ms, f2),
+      corral_iso_user_docker_ready_over_floor2: ratio(ci?.user_docker_ready_ms, f2),
       ros_cli_over_node: (report.ros_cli as { ratio: number }).ratio,
       ros_config_get_over_node: (report.ros_config_config_get as { over_floor: number }).over_floor,
     });
@@ -145,6 +184,9 @@ async function main(): Promise<number> {
     if (rebuilt) note("dist/corral.iso was rebuilt during the run: these numbers are for the copy taken at the start");
     report.dist_rebuilt_during_run = rebuilt;
     writeFileSync(join(DIST, "bench.json"), JSON.stringify(report, null, 2) + "\n");
+    const table = benchTable(report);
+    writeFileSync(join(DIST, "bench.md"), table);
+    process.stderr.write(`\n${table}`);
     note(`wrote ${join(DIST, "bench.json")}${failed ? " (some boots failed: see their error fields)" : ""}`);
     return failed ? 1 : 0;
   } finally {

@@ -2,6 +2,7 @@
 // kernel boot (as the floors boot), logged in over SSH with a key from a NoCloud disk, then powered off.
 import { KERNEL_CMDLINE } from "../build/iso.ts";
 import { freePort, qemuArgs } from "../build/vm.ts";
+import { rootfsTar } from "../test/fixtures/busybox-image.ts";
 import { ssh, type SshTarget } from "../test/boot/ssh.ts";
 import { Qemu } from "./qemu.ts";
 import { guestClockZeroMs, round, SerialWatch } from "./timeline.ts";
@@ -26,6 +27,17 @@ export interface CorralResult {
   boot_complete_ms: number | null;
   boot_complete_guest_uptime_s: number | null;
   ssh_ready_ms: number | null;
+  /** `ros analyze boot`'s user-docker ready milestone, on the host's clock. */
+  user_docker_ready_ms: number | null;
+  user_docker_ready_guest_uptime_s: number | null;
+  /** What `ros analyze boot -o json` said in the guest: stages, services, milestones. */
+  analyze_rows: { what: string; start: number; end: number; kind: string }[] | null;
+  /** Image loads and imports this boot, from each Docker's events (the store comes ready-made: goal 0). */
+  images_loaded: { system_docker: number | null; user_docker: number | null };
+  /** Entries of the system Docker's store copied to the state disk at this boot (first boot only). */
+  store_entries_copied: number;
+  /** A user container, imported from a busybox tar, ran and printed what it was told. */
+  user_container_ran: boolean | null;
   guest_mem_mb: Record<string, number> | null;
   node_rss_kb: { pid: number; rss_kb: number; args: string }[];
   node_rss_total_kb: number | null;
@@ -44,11 +56,40 @@ export interface CorralBoot {
   key: string;
   serial: string;
   timeoutMs: number;
+  memoryMb?: number;
+  /** Raw disks (vda, vdb…), e.g. a state disk kept from one boot to the next. */
+  disks?: string[];
+  /** Added to the kernel command line (direct boot only). */
+  append?: string;
+  /** Also run a user container before powering off. */
+  userContainer?: boolean;
 }
 
 const SSH_POLL_MS = 500;
 const POWEROFF_TIMEOUT_MS = 120_000;
 const INIT_LINE = /\[\s*(\d+\.\d+)\] init: (.*)$/;
+// init's state stage, when it seeds a state disk with the initrd's store (os/init/state.ts).
+const STORE_COPIED = /state: the system Docker's images of \S+ are on \S+ now \((\d+) entries/;
+
+/** Image loads, imports and pulls in one Docker's event log since it started (null: not asked). */
+async function imageLoads(t: SshTarget, cli: "system-docker" | "docker"): Promise<number | null> {
+  const r = await ssh(t, `sudo ${cli} events --since 0 --until "$(date +%s)" --filter type=image --format '{{.Action}}'`);
+  if (r.code !== 0) return null;
+  return r.stdout.split("\n").filter((a) => /^(load|import|pull)$/.test(a.trim())).length;
+}
+
+async function analyzeRows(t: SshTarget): Promise<CorralResult["analyze_rows"]> {
+  const r = await ssh(t, "sudo ros analyze boot -o json");
+  return r.code === 0 ? (JSON.parse(r.stdout) as { rows: NonNullable<CorralResult["analyze_rows"]> }).rows : null;
+}
+
+/** The smallest thing a user does with the host: import an image and run a container of it. */
+async function runUserContainer(t: SshTarget): Promise<boolean> {
+  const imported = await ssh(t, "sudo docker import - bench/bb:1", undefined, await rootfsTar());
+  if (imported.code !== 0) return false;
+  const r = await ssh(t, "sudo docker run --rm bench/bb:1 echo corral-bench-ran");
+  return r.code === 0 && r.stdout.includes("corral-bench-ran");
+}
 
 /**
  * The first moment a key login runs `true` (what test/boot/ssh.ts waitForSsh waits for), polled
@@ -83,8 +124,9 @@ function parsePs(out: string): CorralResult["node_rss_kb"] {
 
 export async function bootCorral(o: CorralBoot): Promise<CorralResult> {
   const port = await freePort();
-  const base = { seed: o.seed, sshPort: port, serial: o.serial };
-  const args = qemuArgs(o.mode === "iso" ? { ...base, iso: o.iso } : { ...base, direct: { kernel: o.vmlinuz, initrd: o.initrd, append: KERNEL_CMDLINE } });
+  const base = { seed: o.seed, sshPort: port, serial: o.serial, memoryMb: o.memoryMb, disks: o.disks };
+  const append = o.append ? `${KERNEL_CMDLINE} ${o.append}` : KERNEL_CMDLINE;
+  const args = qemuArgs(o.mode === "iso" ? { ...base, iso: o.iso } : { ...base, direct: { kernel: o.vmlinuz, initrd: o.initrd, append } });
   const q = new Qemu(args, o.serial);
   const w = new SerialWatch(o.serial, () => q.elapsed())
     .probe("grub", /GNU GRUB/)
@@ -107,6 +149,12 @@ export async function bootCorral(o: CorralBoot): Promise<CorralResult> {
     boot_complete_ms: null,
     boot_complete_guest_uptime_s: null,
     ssh_ready_ms: null,
+    user_docker_ready_ms: null,
+    user_docker_ready_guest_uptime_s: null,
+    analyze_rows: null,
+    images_loaded: { system_docker: null, user_docker: null },
+    store_entries_copied: 0,
+    user_container_ran: null,
     guest_mem_mb: null,
     node_rss_kb: [],
     node_rss_total_kb: null,
@@ -128,6 +176,10 @@ export async function bootCorral(o: CorralBoot): Promise<CorralResult> {
     const ps = await ssh(target, "ps -o pid=,rss=,args= -C node");
     r.node_rss_kb = parsePs(ps.stdout);
     r.node_rss_total_kb = r.node_rss_kb.length ? r.node_rss_kb.reduce((s, p) => s + p.rss_kb, 0) : null;
+    r.images_loaded = { system_docker: await imageLoads(target, "system-docker"), user_docker: await imageLoads(target, "docker") };
+    r.analyze_rows = await analyzeRows(target);
+    r.user_docker_ready_guest_uptime_s = r.analyze_rows?.find((x) => x.what === "user-docker ready")?.start ?? null;
+    if (o.userContainer) r.user_container_ran = await runUserContainer(target);
 
     r.poweroff_requested_ms = round(q.elapsed());
     // The connection drops as the guest goes down; QEMU's exit is what counts.
@@ -165,6 +217,8 @@ export async function bootCorral(o: CorralBoot): Promise<CorralResult> {
     }
   }
   r.guest_clock_zero_ms = round(guestClockZeroMs(uptimes));
+  if (r.guest_clock_zero_ms !== null && r.user_docker_ready_guest_uptime_s !== null) r.user_docker_ready_ms = round(r.guest_clock_zero_ms + r.user_docker_ready_guest_uptime_s * 1000);
+  r.store_entries_copied = w.lines.reduce((n, l) => n + Number(STORE_COPIED.exec(l.text)?.[1] ?? 0), 0);
   r.qemu_exit_ms = round(q.exitMs);
   if (r.qemu_exit_code === null && q.exitCode !== undefined) r.qemu_exit_code = q.exitCode;
   return r;

@@ -5,9 +5,12 @@ export const MASK = "********";
 
 const SECRET_KEY = /^(password|passwd|hashed_passwd|plain_text_passwd|token|secret|auth|.*_key)$/i;
 const SECRET_ENV = /(PASSWORD|PASSWD|SECRET|TOKEN|PRIVATE_KEY)/i;
-/** A PEM private key (RSA, EC, OpenSSH, PKCS#8, encrypted) is a secret under any key: write_files content, a service's environment. */
-const PRIVATE_KEY_PEM = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/;
-const holdsPrivateKey = (x: unknown) => typeof x === "string" && PRIVATE_KEY_PEM.test(x);
+/**
+ * Secrets recognised by their text under any key (write_files content, a service's environment): a
+ * PEM private key (RSA, EC, OpenSSH, PKCS#8, encrypted), a Docker Swarm join token.
+ */
+const SECRET_TEXT = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----|SWMTKN-1-/;
+const holdsSecretText = (x: unknown) => typeof x === "string" && SECRET_TEXT.test(x);
 
 function secretAt(path: string[]): boolean {
   const key = path[path.length - 1]!;
@@ -19,7 +22,7 @@ function secretAt(path: string[]): boolean {
 }
 
 export function maskSecrets<T>(v: T, path: string[] = []): T {
-  if (holdsPrivateKey(v)) return MASK as T;
+  if (holdsSecretText(v)) return MASK as T;
   if (Array.isArray(v)) return v.map((x) => (typeof x === "string" && /^[A-Z_]*(PASSWORD|SECRET|TOKEN)[A-Z_]*=/i.test(x) ? x.replace(/=.*/s, `=${MASK}`) : maskSecrets(x, path))) as T;
   if (!isMapValue(v)) return v;
   return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, x !== null && typeof x !== "object" && secretAt([...path, k]) ? MASK : maskSecrets(x, [...path, k])])) as T;

@@ -250,6 +250,7 @@ describe("secrets", () => {
       write_files: [
         { path: "/etc/ssl/private/web.key", permissions: "0600", content: "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEE-WEB-KEY\n-----END EC PRIVATE KEY-----\n" },
         { path: "/etc/ssl/certs/web.crt", content: "-----BEGIN CERTIFICATE-----\nMIIB-CERT\n-----END CERTIFICATE-----\n" },
+        { path: "/var/lib/rancher/conf/swarm-token", content: "SWMTKN-1-JOIN-TOKEN\n" },
       ],
       runcmd: [["sh", "-c", "printf '%s' '-----BEGIN OPENSSH PRIVATE KEY-----\nb3Bl-RUN-KEY' > /root/.ssh/id"], "echo plain"],
       rancher: {
@@ -267,10 +268,11 @@ describe("secrets", () => {
     const masked = maskSecrets(config);
     assert.deepEqual(config, before, "the input is not changed");
     assert.deepEqual(masked.ssh_authorized_keys, ["ssh-ed25519 AAAA public@host"]);
-    // A PEM private key is a secret under any key, in maps and lists alike; certificates are not.
+    // A PEM private key or a swarm token is a secret under any key, in maps and lists alike; certificates are not.
     assert.deepEqual(masked.write_files, [
       { path: "/etc/ssl/private/web.key", permissions: "0600", content: MASK },
       { path: "/etc/ssl/certs/web.crt", content: "-----BEGIN CERTIFICATE-----\nMIIB-CERT\n-----END CERTIFICATE-----\n" },
+      { path: "/var/lib/rancher/conf/swarm-token", content: MASK },
     ]);
     assert.deepEqual(masked.runcmd, [["sh", "-c", MASK], "echo plain"]);
     assert.deepEqual(masked.users[0], { name: "a", hashed_passwd: MASK, passwd: MASK, plain_text_passwd: MASK, ssh_authorized_keys: ["ssh-rsa AAAA a"] });
@@ -287,7 +289,7 @@ describe("secrets", () => {
     assert.equal(masked.rancher.password, MASK);
     // No secret survives anywhere in the masked output.
     const text = JSON.stringify(masked);
-    for (const secret of ["WEB-KEY", "RUN-KEY", "CA-KEY", "SERVER-KEY", "SYS-KEY", "PRIVATE", "AGENT-TOKEN", "SWARM-TOKEN", '"pw"', "rancher-password", "$6$x"]) assert.ok(!text.includes(secret), `${secret} leaked: ${text}`);
+    for (const secret of ["WEB-KEY", "RUN-KEY", "CA-KEY", "SERVER-KEY", "SYS-KEY", "PRIVATE", "AGENT-TOKEN", "SWARM-TOKEN", "JOIN-TOKEN", '"pw"', "rancher-password", "$6$x"]) assert.ok(!text.includes(secret), `${secret} leaked: ${text}`);
   });
 });
 
