@@ -10,6 +10,7 @@ import { installCommand } from "./install.ts";
 import { osCommand } from "./os.ts";
 import { agentCommand } from "./agent.ts";
 import { analyzeCommand } from "./analyze.ts";
+import { apiCommand } from "./api.ts";
 import { tlsCommand } from "./tls.ts";
 import { networkCommands } from "../../system-services/network/cli.ts";
 
@@ -48,6 +49,7 @@ export function program(): Command {
   ros.addCommand(agentCommand());
   ros.addCommand(analyzeCommand());
   ros.addCommand(tlsCommand());
+  ros.addCommand(apiCommand());
   for (const c of networkCommands()) ros.addCommand(c);
   ros.addCommand(choiceCommand("console"));
   ros.addCommand(choiceCommand("engine"));
