@@ -2,22 +2,25 @@
 // WebSocket server speaking the protocol the README gives) that the agent dials, refused until its
 // token is right, then reaching the host only through the tunnel's streams: plain requests, a
 // config change, followed logs from a real system Docker, the PTY shell; the control socket
-// dropped (closed, or gone silent) and dialled again; wss:// with a CA of its own; a clean stop.
+// dropped (closed, or gone silent) and dialled again; wss:// with a CA of its own; a clean stop;
+// and the agent service itself (`ros agent-init`) dialling what its config names.
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { once } from "node:events";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer as createHttp, request as httpRequest, type IncomingMessage, type Server } from "node:http";
 import { createServer as createHttps } from "node:https";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, createConnection } from "node:net";
 import { hostname, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { Duplex } from "node:stream";
+import { spawn } from "node:child_process";
 import { after, before, describe, test } from "node:test";
 import WebSocket, { createWebSocketStream, WebSocketServer } from "ws";
+import { REPO } from "../../build/cache.ts";
 import { importBusybox } from "../fixtures/busybox-image.ts";
 import { startTestDockerd, type TestDockerd } from "./dockerd.ts";
-import { collect, type Reply } from "./http-reply.ts";
+import { collect, readUntil, type Reply } from "./http-reply.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "corral-tunnel-"));
 const root = join(scratch, "root");
@@ -106,6 +109,9 @@ class Hub {
   }
 }
 
+/** A WebSocket client over one of the tunnel's streams (ws takes any Duplex; its types say a net.Socket). */
+const wsOver = (bytes: Duplex, path: string) => new WebSocket(`ws://corral${path}`, { createConnection: (() => bytes) as unknown as typeof createConnection });
+
 const backoff = { baseMs: 100, capMs: 400, jitter: 0 };
 const PING_MS = 300;
 let api: InstanceType<typeof Api>;
@@ -164,24 +170,14 @@ describe("the tunnel", () => {
     assert.equal((await hub.call("GET", "/config?key=hostname")).body.value, "behind-nat");
 
     const bytes = await hub.open();
-    const followed = await new Promise<string>((resolve, reject) => {
-      const req = httpRequest({ createConnection: () => bytes, path: "/services/probe/logs?follow=true&lines=0", headers: { host: "corral" } }, (res) => {
-        let text = "";
-        res.on("data", (d: Buffer) => {
-          text += d.toString("utf8");
-          if ((text.match(/tick-/g) ?? []).length >= 3) req.destroy(), resolve(text);
-        });
-      });
-      req.on("error", (e) => (e.message.includes("socket hang up") ? undefined : reject(e)));
-      req.end();
-    });
+    const followed = await readUntil({ createConnection: () => bytes, path: "/services/probe/logs?follow=true&lines=0", headers: { host: "corral" } }, (text) => (text.match(/tick-/g) ?? []).length >= 3);
     assert.doesNotMatch(followed, /hello/);
     await dockerd.docker.getContainer("probe").remove({ force: true });
   });
 
   test("the shell runs a command and returns its exit code", async () => {
     const bytes = await hub.open();
-    const ws = new WebSocket("ws://corral/shell?cols=80&rows=24", { createConnection: () => bytes as never });
+    const ws = wsOver(bytes, "/shell?cols=80&rows=24");
     let out = "";
     const exit = new Promise((resolve) => ws.on("message", (d: Buffer, binary: boolean) => (binary ? (out += d.toString("utf8")) : resolve(JSON.parse(d.toString("utf8"))))));
     await new Promise((resolve, reject) => ws.on("open", resolve).on("error", reject));
@@ -211,7 +207,7 @@ describe("the tunnel", () => {
 
   test("stopping the agent closes the control socket and every stream through it", async () => {
     const bytes = await hub.open();
-    const shell = new WebSocket("ws://corral/shell", { createConnection: () => bytes as never });
+    const shell = wsOver(bytes, "/shell");
     await new Promise((resolve, reject) => shell.on("open", resolve).on("error", reject));
     const shellClosed = once(shell, "close");
     stop.abort();
@@ -256,5 +252,33 @@ describe("wss:// with a CA of the management layer's own", () => {
     await until("a control socket", () => secure.controls.length === 1);
     assert.equal((await secure.call("GET", "/os/version")).body.version, VERSION);
     await served();
+  });
+});
+
+describe("the agent service", () => {
+  test("`ros agent-init` dials the rancher.agent.url of its config with its token, serves through it, and SIGTERM closes the tunnel", async () => {
+    const own = await Hub.start();
+    own.token = "from-config";
+    const other = join(scratch, "agent-root");
+    mkdirSync(join(other, "usr/share/ros"), { recursive: true });
+    writeFileSync(join(other, "usr/share/ros/os-config.yml"), "rancher:\n  services: {}\n");
+    mkdirSync(join(other, "var/lib/rancher/conf"), { recursive: true });
+    writeFileSync(join(other, "var/lib/rancher/conf/cloud-config.yml"), `rancher:\n  agent:\n    url: ${own.url()}\n    token: from-config\n`);
+    const agent = spawn(process.execPath, ["--import", "tsx", join(REPO, "os/cli/main.ts"), "agent-init"], { env: { ...process.env, ROS_ROOT: other }, stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    agent.stdout.on("data", (d: Buffer) => (out += d.toString("utf8")));
+    try {
+      await until("the agent's control socket", () => own.controls.length === 1, 15_000);
+      assert.equal((await own.call("GET", "/os/version")).body.version, VERSION);
+      const exited = once(agent, "exit");
+      agent.kill("SIGTERM");
+      assert.deepEqual(await exited, [0, null]);
+      assert.equal(own.control!.closed, 1001);
+      assert.match(out, /agent: tunnel: connected to ws:\/\/127\.0\.0\.1:\d+\/hosts as /);
+      assert.match(out, /agent: tunnel: closed \(the agent stops\)/);
+    } finally {
+      agent.kill("SIGKILL");
+      await own.close();
+    }
   });
 });

@@ -17,7 +17,7 @@ import { bundleFile } from "../../build/bundle.ts";
 import { REPO } from "../../build/cache.ts";
 import { importBusybox } from "../fixtures/busybox-image.ts";
 import { startTestDockerd, type TestDockerd } from "./dockerd.ts";
-import { collect, type Reply } from "./http-reply.ts";
+import { collect, readUntil, type Reply } from "./http-reply.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "corral-api-"));
 // Others may walk to the socket, so only its own mode can refuse them.
@@ -366,17 +366,7 @@ describe("services and the console shell, against a real system Docker", () => {
     assert.match(once.text, /^hello\n/);
 
     // Follow: the response stays open and new lines keep coming; the client hangs up.
-    const followed = await new Promise<string>((resolve, reject) => {
-      const req = httpRequest({ socketPath: paths.corralSocket, path: "/services/probe/logs?follow=true&lines=0" }, (res) => {
-        let text = "";
-        res.on("data", (d: Buffer) => {
-          text += d.toString("utf8");
-          if ((text.match(/tick-/g) ?? []).length >= 3) req.destroy(), resolve(text);
-        });
-      });
-      req.on("error", (e) => (e.message.includes("socket hang up") ? undefined : reject(e)));
-      req.end();
-    });
+    const followed = await readUntil({ socketPath: paths.corralSocket, path: "/services/probe/logs?follow=true&lines=0" }, (text) => (text.match(/tick-/g) ?? []).length >= 3);
     assert.doesNotMatch(followed, /hello/);
 
     const started = (await dockerd.docker.getContainer("probe").inspect()).State.StartedAt;
