@@ -44,6 +44,19 @@ export function parseListen(v: string): { host: string; port: number } | undefin
 }
 export const listenAddress = () =>
   str("an address:port").refine((v) => parseListen(v) !== undefined, msg("must be an address and a port", 'like 0.0.0.0:7443, [::]:7443 or :7443 (every address)'));
+/** The agent's tunnel (rancher.agent.url): ws:// or wss://, or http:// and https:// for the same; the URL, or undefined. */
+export function parseTunnelUrl(v: string): URL | undefined {
+  const u = URL.canParse(v) ? new URL(v) : undefined;
+  if (!u?.hostname || !/^(wss?|https?):$/.test(u.protocol)) return undefined;
+  u.protocol = u.protocol.replace(/^http/, "ws");
+  return u;
+}
+const TUNNEL_URL_HINT = "like wss://manage.example.com/hosts";
+export const tunnelUrl = () =>
+  str("a URL", TUNNEL_URL_HINT)
+    .refine((v) => parseTunnelUrl(v) !== undefined, msg("must be a ws://, wss://, http:// or https:// URL", TUNNEL_URL_HINT))
+    // export shows the config with secrets masked; a password inside the URL would not be.
+    .refine((v) => !(parseTunnelUrl(v)?.username || parseTunnelUrl(v)?.password), msg("must not hold a user or password", "put the secret in rancher.agent.token"));
 export const absPath = () => str("an absolute path").refine((v) => v.startsWith("/"), msg("must be an absolute path", "start it with /"));
 export const MAC = /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/;
 

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { docker } from "./docker.ts";
 import { network } from "./network.ts";
-import { absPath, bool, int, ip, listenAddress, map, msg, scalar, str, strList, strOrList } from "./primitives.ts";
+import { absPath, bool, int, ip, listenAddress, map, msg, scalar, str, strList, strOrList, tunnelUrl } from "./primitives.ts";
 import { service } from "./service.ts";
 
 const INCLUDE = msg("must be true or false", "true enables the service, false disables it");
@@ -63,8 +63,10 @@ export const rancher = z.strictObject({
     }).optional(),
     /** The host API (os/api/): on TCP with mutual TLS when listen is set; its certificates (`ros tls gen`) in tls_dir. */
     api: z.strictObject({ listen: listenAddress().optional(), tls_dir: absPath().optional() }).optional(),
-    url: str("a URL").optional(),
+    /** The outbound tunnel (system-services/agent/tunnel.ts): the management layer to dial, its bearer token, and a CA for a wss:// URL whose certificate no system CA signed. */
+    url: tunnelUrl().optional(),
     token: str().optional(),
+    ca_file: absPath().optional(),
   }).optional(),
   debug: bool().optional(),
   autologin: strOrList("a console name (like ttyS0) or a list of them").optional(),

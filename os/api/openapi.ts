@@ -22,7 +22,7 @@ export function openApi(routes: Route[]) {
   for (const r of routes) (paths[r.path] ??= {})[r.method.toLowerCase()] = operation(r);
   return {
     openapi: "3.0.3",
-    info: { title: "Corral host API", version: VERSION, description: "The host's config, services, OS and a shell, over /var/run/corral.sock (root only) or TCP with mutual TLS (rancher.agent.api.listen)" },
+    info: { title: "Corral host API", version: VERSION, description: "The host's config, services, OS and a shell, over /var/run/corral.sock (root only), TCP with mutual TLS (rancher.agent.api.listen), or the agent's tunnel to a management layer (rancher.agent.url)" },
     paths,
   };
 }

@@ -1,11 +1,11 @@
-// The host API: JSON over HTTP on the root-only Unix socket, and on TCP with mutual TLS when
-// rancher.agent.api.listen says so. Every request is logged with who made it (the agent's output
-// is the journal's `agent` unit).
+// The host API: JSON over HTTP on the root-only Unix socket, on TCP with mutual TLS when
+// rancher.agent.api.listen says so, and on any byte stream handed to accept() (the agent's tunnel).
+// Every request is logged with who made it (the agent's output is the journal's `agent` unit).
 import { chmodSync, existsSync, mkdirSync, readFileSync, unlinkSync } from "node:fs";
 import { createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttps } from "node:https";
-import type { Socket } from "node:net";
 import { dirname, join } from "node:path";
+import type { Duplex } from "node:stream";
 import type { TLSSocket } from "node:tls";
 import { MAX_CONFIG_BYTES } from "../../cloud-config/parse.ts";
 import { parseListen } from "../../cloud-config/schema/primitives.ts";
@@ -32,8 +32,8 @@ export interface ApiOptions {
   apply?: () => Promise<string[]>;
 }
 
-const identities = new WeakMap<Socket, string>();
-const who = (s: Socket) => identities.get(s) ?? UNIX_IDENTITY;
+const identities = new WeakMap<Duplex, string>();
+const who = (s: Duplex) => identities.get(s) ?? UNIX_IDENTITY;
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -59,6 +59,10 @@ export class Api {
   readonly trials: Trials;
   private readonly shells: Shells;
   private readonly servers: Server[] = [];
+  /** Serves the streams accept() is handed; it listens on nothing. */
+  private streamServer?: Server;
+  /** A server that never listened does not track its connections, so close() needs this. */
+  private readonly streams = new Set<Duplex>();
   private readonly log: (line: string) => void;
 
   constructor(o: ApiOptions = {}) {
@@ -114,7 +118,7 @@ export class Api {
 
   private serve(server: Server): Server {
     server.on("request", (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res));
-    server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       const client = who(socket);
       const path = new URL(req.url ?? "/", "http://api").pathname;
       if (path !== "/shell") return void socket.end("HTTP/1.1 404 Not Found\r\nconnection: close\r\n\r\n");
@@ -152,9 +156,19 @@ export class Api {
     return server;
   }
 
+  /** One connection that came by other means (a tunnel's stream): served like a listener's, logged as `client`. */
+  accept(stream: Duplex, client: string): void {
+    this.streamServer ??= this.serve(createHttp());
+    identities.set(stream, client);
+    this.streams.add(stream);
+    stream.once("close", () => this.streams.delete(stream));
+    this.streamServer.emit("connection", stream);
+  }
+
   async close(): Promise<void> {
     this.trials.stop();
     this.shells.close();
+    for (const s of this.streams) s.destroy();
     await Promise.all(this.servers.map((s) => new Promise((r) => (s.closeAllConnections?.(), s.close(r)))));
   }
 }

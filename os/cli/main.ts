@@ -39,7 +39,7 @@ export function program(): Command {
   for (const [action, what] of [["poweroff", "power the host off"], ["reboot", "restart the host"], ["halt", "halt the host"]] as const) {
     ros.command(action).description(`${what}, its services stopped in order first`).option("-f, --force", "at once, without stopping the services").action(async (o: { force?: boolean }) => (await import("./power.ts")).power(action, o));
   }
-  ros.command("agent-init").description("keep the user Docker in the swarm rancher.agent.swarm describes (the agent service's entry)").action(async () => (await import("../../system-services/agent/index.ts")).agentInit());
+  ros.command("agent-init").description("serve the host API (socket, TLS listener, tunnel) and keep the user Docker in the swarm rancher.agent.swarm describes (the agent service's entry)").action(async () => (await import("../../system-services/agent/index.ts")).agentInit());
   ros.addCommand(configCommand());
   ros.addCommand(serviceCommand());
   ros.command("journal-init").description("collect every container's output, syslog (/dev/log) and kernel messages into /var/log/journal (the journal service's entry)").action(async () => (await import("../../system-services/journal/index.ts")).journalInit());

@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import type Docker from "dockerode";
 import { log } from "../../os/log.ts";
 import { paths } from "../../os/paths.ts";
-import { backoffMs, DEFAULT_BACKOFF, type Backoff } from "./backoff.ts";
+import { backoffMs, DEFAULT_BACKOFF, sleep, type Backoff } from "./backoff.ts";
 import { withHint } from "./hint.ts";
 import { mergedLabels } from "./labels.ts";
 import { plan, roleMismatch, type Step, type SwarmConfig } from "./plan.ts";
@@ -27,11 +27,6 @@ export interface AgentOptions {
 
 const WAITING_POLL_MS = 3_000;
 const say = (m: string) => log("agent", m);
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
-  });
 
 /** What a member reports, labels applied where Docker lets this node apply them. */
 async function asMember(docker: Docker, swarm: SwarmConfig | undefined, m: Membership): Promise<Omit<AgentState, "updated">> {

@@ -10,3 +10,12 @@ export function backoffMs(failures: number, b: Backoff = DEFAULT_BACKOFF, random
   const spread = exp * b.jitter * (2 * random() - 1);
   return Math.round(Math.min(b.capMs, Math.max(0, exp + spread)));
 }
+
+/** Waits `ms`, or less when `signal` aborts (resolving either way, so a loop just checks the signal). */
+export const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const early = () => (clearTimeout(t), resolve());
+    // Removed when the time is up: a loop that sleeps for days would otherwise pile listeners on the signal.
+    const t = setTimeout(() => (signal?.removeEventListener("abort", early), resolve()), ms);
+    signal?.addEventListener("abort", early, { once: true });
+  });

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
-import { request as httpRequest, type IncomingMessage } from "node:http";
+import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { once } from "node:events";
 import { createServer, type AddressInfo } from "node:net";
@@ -17,6 +17,7 @@ import { bundleFile } from "../../build/bundle.ts";
 import { REPO } from "../../build/cache.ts";
 import { importBusybox } from "../fixtures/busybox-image.ts";
 import { startTestDockerd, type TestDockerd } from "./dockerd.ts";
+import { collect, readUntil, type Reply } from "./http-reply.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "corral-api-"));
 // Others may walk to the socket, so only its own mode can refuse them.
@@ -53,26 +54,6 @@ after(async () => {
   await api.close();
   rmSync(scratch, { recursive: true, force: true });
 });
-
-interface Reply { status: number; body: any; text: string }
-
-function collect(res: IncomingMessage): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    res.on("data", (d: Buffer) => parts.push(d));
-    res.on("error", reject);
-    res.on("end", () => {
-      const text = Buffer.concat(parts).toString("utf8");
-      let body: unknown;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        body = undefined;
-      }
-      resolve({ status: res.statusCode ?? 0, body, text });
-    });
-  });
-}
 
 function call(method: string, path: string, body?: unknown, raw?: string): Promise<Reply> {
   return new Promise((resolve, reject) => {
@@ -385,17 +366,7 @@ describe("services and the console shell, against a real system Docker", () => {
     assert.match(once.text, /^hello\n/);
 
     // Follow: the response stays open and new lines keep coming; the client hangs up.
-    const followed = await new Promise<string>((resolve, reject) => {
-      const req = httpRequest({ socketPath: paths.corralSocket, path: "/services/probe/logs?follow=true&lines=0" }, (res) => {
-        let text = "";
-        res.on("data", (d: Buffer) => {
-          text += d.toString("utf8");
-          if ((text.match(/tick-/g) ?? []).length >= 3) req.destroy(), resolve(text);
-        });
-      });
-      req.on("error", (e) => (e.message.includes("socket hang up") ? undefined : reject(e)));
-      req.end();
-    });
+    const followed = await readUntil({ socketPath: paths.corralSocket, path: "/services/probe/logs?follow=true&lines=0" }, (text) => (text.match(/tick-/g) ?? []).length >= 3);
     assert.doesNotMatch(followed, /hello/);
 
     const started = (await dockerd.docker.getContainer("probe").inspect()).State.StartedAt;

@@ -1,16 +1,17 @@
 // The swarm agent's decisions: init or join from rancher.agent.swarm and Docker's swarm state, a
 // member left alone, a stale pending join dropped, `ros agent leave` respected, a role that the
-// token contradicts named; the backoff doubles and caps; labels merge without churn; the token is
+// token contradicts named; the backoff doubles and caps, and its sleep stops on abort; labels merge without churn; the token is
 // read from token_file under ROS_ROOT; a service with io.corral.os.enabled_by runs only when its
 // setting is there; Docker's errors carry a hint; the agent's service.yml is a valid service of the image's config.
 import assert from "node:assert/strict";
+import { getEventListeners } from "node:events";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { osConfigText } from "../../build/os-config.ts";
 import { parse } from "yaml";
-import { backoffMs } from "../../system-services/agent/backoff.ts";
+import { backoffMs, sleep } from "../../system-services/agent/backoff.ts";
 import { withHint } from "../../system-services/agent/hint.ts";
 import { mergedLabels } from "../../system-services/agent/labels.ts";
 import { DEFAULT_LISTEN, plan, roleMismatch } from "../../system-services/agent/plan.ts";
@@ -65,6 +66,17 @@ test("backoff doubles from its base, caps, and jitters within its share", () => 
   assert.equal(backoffMs(1, j, () => 0), 800);
   assert.equal(backoffMs(1, j, () => 0.999999), 1200);
   assert.ok(backoffMs(10, j, () => 0.999999) <= 60_000);
+});
+
+test("a sleep ends early on abort, and one that ran its time leaves no listener on the signal", async () => {
+  const c = new AbortController();
+  for (let i = 0; i < 20; i++) await sleep(1, c.signal);
+  assert.equal(getEventListeners(c.signal, "abort").length, 0);
+  const started = Date.now();
+  const long = sleep(60_000, c.signal);
+  c.abort();
+  await long;
+  assert.ok(Date.now() - started < 1000);
 });
 
 test("labels: merged over the node's own, strings, and nothing to write when they already match", () => {

@@ -588,6 +588,17 @@ describe("rancher: services, includes, repositories and the rest", () => {
     refused("rancher:\n  agent:\n    api:\n      tls_dir: tls\n", [{ at: "4:16", says: ["`rancher.agent.api.tls_dir` must be an absolute path"] }]);
   });
 
+  test("the tunnel's URL, token and CA file", () => {
+    const c = valid("rancher:\n  agent:\n    url: wss://manage.example.com/hosts\n    token: s3cret\n    ca_file: /var/lib/rancher/conf/manage-ca.pem\n");
+    assert.equal(c.rancher?.agent?.url, "wss://manage.example.com/hosts");
+    for (const url of ["ws://10.0.0.9:8080/tunnel", "https://manage.example.com", "http://[fd00::9]:80/x?site=a"]) valid(`rancher:\n  agent:\n    url: "${url}"\n`);
+    refused("rancher:\n  agent:\n    url: manage.example.com\n", [{ at: "3:10", says: ["`rancher.agent.url` must be a ws://, wss://, http:// or https:// URL", '"manage.example.com"'], hint: "wss://manage.example.com/hosts" }]);
+    refused("rancher:\n  agent:\n    token: t\n    url: ftp://manage.example.com/\n", [{ at: "4:10", says: ["`rancher.agent.url` must be a ws://"] }]);
+    refused("rancher:\n  agent:\n    url: 42\n", [{ at: "3:10", says: ["`rancher.agent.url` must be a URL, not 42"] }]);
+    refused("rancher:\n  agent:\n    url: wss://host:s3cret@manage.example.com/\n", [{ at: "3:10", says: ["`rancher.agent.url` must not hold a user or password"], hint: "rancher.agent.token" }]);
+    refused("rancher:\n  agent:\n    ca_file: ca.pem\n", [{ at: "3:14", says: ["`rancher.agent.ca_file` must be an absolute path"] }]);
+  });
+
   test("ssh port bounds", () => {
     valid("rancher:\n  ssh:\n    port: 1\n");
     valid("rancher:\n  ssh:\n    port: 65535\n");
