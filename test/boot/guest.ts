@@ -1,10 +1,15 @@
 // Boots a guest until its SSH login answers. Under TCG (FACTS.md), a guest now and then stalls with
 // every vCPU in a kernel soft lockup and never recovers; that is the emulator, not the image, so such
 // a boot is killed and started once more. A second stall, or any other failure, fails the test.
+import assert from "node:assert/strict";
 import { after } from "node:test";
 import { renameSync } from "node:fs";
-import { Vm, type VmOptions } from "../../build/vm.ts";
-import { waitForSsh, type SshTarget } from "./ssh.ts";
+import { join } from "node:path";
+import { freePort, Vm, type VmOptions } from "../../build/vm.ts";
+import { ssh, waitForSsh, type SshTarget } from "./ssh.ts";
+
+/** How long a guest may take to boot to SSH under TCG, with room for a loaded host. */
+export const BOOT_BUDGET_MS = 6 * 60_000;
 
 const STALL = /watchdog: BUG: soft lockup - CPU#\d+ stuck/;
 
@@ -46,3 +51,29 @@ export async function bootUntilSsh(opts: VmOptions, key: string, budgetMs: numbe
     }
   }
 }
+
+/** Boots until SSH answers, runs `check`, and powers off from inside; `check` may reboot the guest. */
+export async function boot(o: Omit<VmOptions, "sshPort" | "serial">, dir: string, name: string, key: string, check: (t: SshTarget, vm: Vm) => Promise<void>): Promise<void> {
+  const port = await freePort();
+  const { vm, target: t } = await bootUntilSsh({ ...o, sshPort: port, serial: join(dir, `${name}.log`) }, key, BOOT_BUDGET_MS).catch((e: Error) => {
+    throw new Error(`${name}: ${e.message}`);
+  });
+  try {
+    await check(t, vm);
+    if (vm.exited !== undefined) return;
+    await ssh(t, "sudo poweroff");
+    assert.equal(await vm.waitForExit(90_000), 0, "poweroff must end QEMU cleanly");
+  } catch (e) {
+    throw new Error(`${name}: ${(e as Error).message}\n${serialTail(vm)}`);
+  }
+}
+
+/** A command that must succeed in the guest: its stdout. */
+export async function out(t: SshTarget, cmd: string, input?: string): Promise<string> {
+  const r = await ssh(t, cmd, undefined, input);
+  assert.equal(r.code, 0, `${cmd}: ${r.stdout}${r.stderr}`);
+  return r.stdout;
+}
+
+/** A version or text made safe to put in a RegExp. */
+export const esc = (s: string) => s.replace(/[.+()]/g, "\\$&");
