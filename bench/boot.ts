@@ -115,7 +115,7 @@ async function main(): Promise<number> {
       record("floor2", await bootFloor({ vmlinuz: kernel.vmlinuz, initrd: floor2, serial: join(runDir, "floor2.serial.log"), ready: "FLOOR2-READY", timeoutMs: BOOT_TIMEOUT_MS }));
     }
 
-    if (want("corral-direct") || want("corral-iso")) {
+    if ((["corral-direct", "corral-iso", "corral-state", "min-ram"] as const).some(want)) {
       const key = join(runDir, "id_ed25519");
       execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "corral-bench", "-f", key]);
       const pub = readFileSync(`${key}.pub`, "utf8").trim();

@@ -172,8 +172,9 @@ export async function bootCorral(o: CorralBoot): Promise<CorralResult> {
 
     const free = await ssh(target, "free -m");
     r.guest_mem_mb = free.code === 0 ? parseFree(free.stdout) : null;
-    // The console shares the host's PID namespace (pid: host), so ps sees init's node too.
-    const ps = await ssh(target, "ps -o pid=,rss=,args= -C node");
+    // The console shares the host's PID namespace (pid: host), so ps sees init's node too; the
+    // services run node as /usr/bin/ros, which ps names ros.
+    const ps = await ssh(target, "ps -o pid=,rss=,args= -C node,ros");
     r.node_rss_kb = parsePs(ps.stdout);
     r.node_rss_total_kb = r.node_rss_kb.length ? r.node_rss_kb.reduce((s, p) => s + p.rss_kb, 0) : null;
     r.images_loaded = { system_docker: await imageLoads(target, "system-docker"), user_docker: await imageLoads(target, "docker") };

@@ -1,9 +1,9 @@
 // What `ros api request|shell` do: HTTP and the shell's WebSocket over the Unix socket, or over TLS
 // with the client certificate `ros tls gen` wrote.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, lstatSync, readFileSync, readlinkSync } from "node:fs";
 import { request as httpRequest, type IncomingMessage, type RequestOptions } from "node:http";
 import { request as httpsRequest } from "node:https";
-import { join } from "node:path";
+import { join, normalize } from "node:path";
 import WebSocket from "ws";
 import { TLS_FILES } from "../api/tls.ts";
 import { paths } from "../paths.ts";
@@ -12,13 +12,37 @@ import { fail } from "./output.ts";
 
 interface Target { url?: string; tlsDir?: string }
 
+const INIT_ROOT = "/proc/1/root";
+
+/**
+ * `path` as init sees it, reached through /proc/1/root (or another `root`). Its symlinks are followed by hand: the
+ * kernel would resolve an absolute one (the host's /var/run → /run) in our own root, not init's.
+ */
+export function throughInit(path: string, root = INIT_ROOT, depth = 0): string {
+  const parts = path.split("/").filter(Boolean);
+  let at = "";
+  for (let i = 0; i < parts.length; i++) {
+    const next = `${at}/${parts[i]}`;
+    let link: string | undefined;
+    try {
+      link = lstatSync(root + next).isSymbolicLink() ? readlinkSync(root + next) : undefined;
+    } catch {
+      return root + path;
+    }
+    if (link !== undefined && depth < 40) return throughInit(normalize(`${link.startsWith("/") ? link : `${at}/${link}`}/${parts.slice(i + 1).join("/")}`), root, depth + 1);
+    at = next;
+  }
+  return root + at;
+}
+
 /**
  * The console runs in a container of its own, whose /var/run is not the host's: there the socket is
  * reached through init's root (the console shares the host's PIDs).
  */
 function socketPath(): string {
-  const viaInit = `/proc/1/root${paths.corralSocket}`;
-  return !existsSync(paths.corralSocket) && inContainer() && existsSync(viaInit) ? viaInit : paths.corralSocket;
+  if (existsSync(paths.corralSocket) || !inContainer()) return paths.corralSocket;
+  const viaInit = throughInit(paths.corralSocket);
+  return existsSync(viaInit) ? viaInit : paths.corralSocket;
 }
 
 function tlsFiles(dir = paths.apiTls): { ca: Buffer; cert: Buffer; key: Buffer } {

@@ -98,3 +98,18 @@ test("no API on this host: the error says where it looked and what to check", as
   assert.equal(r.code, 1);
   assert.match(r.stderr, /cannot reach the API at .*corral\.sock: .*is the agent service running\?/);
 });
+
+test("a path is followed through init's root, absolute links included (the console reaching the host's /var/run)", async () => {
+  const { throughInit } = await import("../../os/cli/api-actions.ts");
+  const { symlinkSync } = await import("node:fs");
+  const host = join(scratch, "host-root");
+  mkdirSync(join(host, "run"), { recursive: true });
+  mkdirSync(join(host, "var"));
+  symlinkSync("/run", join(host, "var/run"));
+  symlinkSync("../run", join(host, "var/relative"));
+  assert.equal(throughInit("/var/run/corral.sock", host), `${host}/run/corral.sock`);
+  assert.equal(throughInit("/var/relative/corral.sock", host), `${host}/run/corral.sock`);
+  assert.equal(throughInit("/var/missing/corral.sock", host), `${host}/var/missing/corral.sock`);
+  symlinkSync("/loop", join(host, "loop"));
+  assert.equal(throughInit("/loop/x", host).startsWith(host), true, "a link loop ends");
+});
