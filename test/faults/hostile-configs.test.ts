@@ -16,6 +16,7 @@ import { checkInput } from "../../cloud-config/check.ts";
 import { MAX_BYTES } from "../../cloud-config/datasources/limits.ts";
 import { errorsIn, formatDiagnostic, type Diagnostic } from "../../cloud-config/diagnostics.ts";
 import { validateText, validateValue } from "../../cloud-config/validate.ts";
+import { captureLog } from "../fixtures/capture-log.ts";
 import { privateBundle } from "../integration/private-bundle.ts";
 import { examples, fetchesIncludes, hostile, runSeed, type Hostile } from "./corpus.ts";
 
@@ -163,16 +164,10 @@ describe("the boot's config stage", () => {
   const BOOTS = Number(process.env.FAULTS_BOOTS ?? 50);
 
   /** Runs the stage, returning the merged config and every line it logged. */
-  async function boot(): Promise<{ config: Awaited<ReturnType<typeof loadBootConfig>>; logged: string[] }> {
-    const write = process.stdout.write.bind(process.stdout);
-    let logged = "";
-    process.stdout.write = ((chunk: string | Uint8Array) => ((logged += String(chunk)), true)) as typeof process.stdout.write;
-    try {
-      return { config: await loadBootConfig(), logged: logged.split("\n").filter(Boolean) };
-    } finally {
-      process.stdout.write = write;
-    }
-  }
+  const boot = async () => {
+    const { result: config, logged } = await captureLog(loadBootConfig);
+    return { config, logged };
+  };
 
   test(`a good boot, then ${BOOTS} boots with hostile user data: the good copy's hostname and keys stay unless a valid value replaces them`, { timeout: 240_000 }, async (t) => {
     const good = parseDocument(GOOD.text, { version: "1.1" }).toJS() as { hostname: string; ssh_authorized_keys: string[] };
