@@ -6,23 +6,15 @@
 // bytes; this is the storm with many.)
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, watch, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { basename, dirname, join } from "node:path";
-import { after, test } from "node:test";
+import { existsSync, mkdirSync, readFileSync, readdirSync, watch, writeFileSync } from "node:fs";
+import { basename } from "node:path";
+import { test } from "node:test";
 import { parseDocument } from "yaml";
 import { rng } from "../fixtures/rng.ts";
-import { privateBundle } from "../integration/private-bundle.ts";
+import { configScratch } from "../integration/private-bundle.ts";
 import { runSeed } from "./corpus.ts";
 
-const scratch = mkdtempSync(join(tmpdir(), "corral-faults-storm-"));
-after(() => rmSync(scratch, { recursive: true, force: true }));
-
-const ROS = await privateBundle(scratch);
-const root = join(scratch, "root");
-const file = join(root, "var/lib/rancher/conf/cloud-config.yml");
-const dir = dirname(file);
-const env = { ...process.env, ROS_ROOT: root };
+const { ros: ROS, file, dir, env } = await configScratch("corral-faults-storm-");
 
 const SEED = runSeed();
 console.log(`config set storm: FAULTS_SEED=${SEED}`);

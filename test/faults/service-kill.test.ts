@@ -20,7 +20,7 @@ const { up } = await import("../../os/services/runner.ts");
 const { toServices } = await import("../../os/services/service.ts");
 const { engines } = await import("../../os/services/engines.ts");
 const { inspectNamed } = await import("../../os/services/named.ts");
-const { startTestDockerd } = await import("../integration/dockerd.ts");
+const { restartPauses, startTestDockerd } = await import("../integration/dockerd.ts");
 const { importBusybox } = await import("../fixtures/busybox-image.ts");
 
 const IMAGE = "local/bb:1";
@@ -89,16 +89,7 @@ test(`a system service SIGKILLed ${KILLS} times comes back each time with growin
   assert.deepEqual([settled.victim!.state, settled.victim!.detail, settled.victim!.restarts], ["crash-loop", undefined, KILLS]);
 
   // The pause between each death and the next start, from Docker's own events.
-  const events = await docker.getEvents({ since, until: Math.floor(Date.now() / 1000) + 1, filters: { container: ["victim"], event: ["start", "die"] } });
-  const pauses: number[] = [];
-  let died: number | undefined;
-  for await (const chunk of events as unknown as AsyncIterable<Buffer>) {
-    for (const line of chunk.toString().split("\n").filter(Boolean)) {
-      const e = JSON.parse(line) as { status: string; timeNano: number };
-      if (e.status === "die") died = e.timeNano / 1e6;
-      else if (died !== undefined) (pauses.push(e.timeNano / 1e6 - died), (died = undefined));
-    }
-  }
+  const pauses = await restartPauses(docker, "victim", since, Math.floor(Date.now() / 1000) + 1);
   t.diagnostic(`pauses: ${pauses.map((p) => p.toFixed(0)).join(", ")} ms`);
   assert.equal(pauses.length, KILLS, `one restart per kill: ${pauses.join(", ")}`);
   // Never sooner than the backoff allows, and the pause keeps growing.
