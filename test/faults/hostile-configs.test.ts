@@ -226,12 +226,13 @@ describe("the boot's config stage", () => {
         const now: unknown = out.config[key];
         const why = `${label(h)}: ${key} is ${JSON.stringify(now)?.slice(0, 200)}`;
         if (!readable) assert.deepEqual(now, good[key], `${why}; user data that does not read must leave the good copy in force`);
-        else if (own[key] !== undefined) {
-          // A value the user data gives: its own when valid, else the last good one, never nothing.
+        else if (own[key] !== undefined && own[key] !== null) {
+          // A value the user data gives (an empty `key:` gives none): its own when valid, else the
+          // last good one, never nothing.
           assert.ok(isDeepStrictEqual(now, good[key]) || isDeepStrictEqual(now, own[key]), `${why}; neither the good copy's nor the user data's own`);
         }
       }
-      if (readable && own.hostname !== undefined) seen[isDeepStrictEqual(out.config.hostname, good.hostname) ? "keptGood" : "replaced"]++;
+      if (readable && own.hostname !== undefined && own.hostname !== null) seen[isDeepStrictEqual(out.config.hostname, good.hostname) ? "keptGood" : "replaced"]++;
     }
     t.diagnostic(JSON.stringify(seen));
     assert.ok(seen.unreadable > 0 && seen.keptGood > 0, `the corpus never tested the last good copy: ${JSON.stringify(seen)}`);
