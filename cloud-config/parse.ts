@@ -77,6 +77,45 @@ function compactDepthExceeds(text: string, limit: number): number | undefined {
   return undefined;
 }
 
+/** Past this many levels of indentation the parser's recursion may run out of stack (~900 did here). */
+const SURELY_TOO_DEEP = 4 * MAX_DEPTH;
+
+/**
+ * Where indented block nesting first goes deeper than `limit`, if it surely goes too deep to parse:
+ * otherwise whether the parser runs out of stack, and so what the error says and where, would
+ * depend on the process's stack. The depth is told from indentation: a line opens one level more
+ * than the nearest line above it indented less, plus one per "- " or "? " it starts with; the text
+ * of block scalars (| and >) is skipped. That counts at least the real depth and, on any layout
+ * people write, less than twice it, so nothing the parser reads well is refused here.
+ */
+function blockDepthExceeds(text: string, limit: number): number | undefined {
+  const open: { indent: number; depth: number }[] = [];
+  let firstOver: number | undefined;
+  let scalarIndent = -1;
+  // A character loop, not a split and regexes per line: a 2 MiB file may hold a million lines.
+  for (let at = 0; at < text.length; ) {
+    const end = text.indexOf("\n", at) < 0 ? text.length : text.indexOf("\n", at);
+    let i = at;
+    while (i < end && text.charCodeAt(i) === 32) i++;
+    const indent = i - at;
+    const lineStart = at;
+    at = end + 1;
+    const c = text[i];
+    if (i === end || c === "#" || c === "\t" || c === "\r" || (scalarIndent >= 0 && indent > scalarIndent)) continue;
+    scalarIndent = -1;
+    let depth = 1;
+    for (; (text[i] === "-" || text[i] === "?") && (text[i + 1] === " " || text[i + 1] === "\t"); i += 2) depth++;
+    while (open.length > 0 && open[open.length - 1]!.indent >= indent) open.pop();
+    depth += open[open.length - 1]?.depth ?? 0;
+    open.push({ indent, depth });
+    // The nodes a line opens sit one level below the count (the top-level map is level 0).
+    if (depth - 1 > limit) firstOver ??= lineStart + indent;
+    if (depth > SURELY_TOO_DEEP) return firstOver;
+    if (/(^|[\s:])[|>][-+0-9]*\s*(#.*)?$/.test(text.slice(i, end))) scalarIndent = indent;
+  }
+  return undefined;
+}
+
 /** The path to the first node nested deeper than `limit`, if any. */
 function tooDeepAt(v: unknown, limit: number, path: Path = []): Path | undefined {
   if (path.length > limit) return path;
@@ -97,16 +136,17 @@ export function parseConfig(input: string | Buffer, file: string): ParsedConfig 
     const line = text.slice(0, binary).split("\n").length;
     return fatal(file, line, 1, "the file holds binary data, not YAML text", "a config file must be UTF-8 text; gzip and MIME user data are read from the datasource, not here");
   }
+  // Line starts counted here, not by the parser: recovering from some errors (a stray "]" before a
+  // plain scalar that runs on to the next line) it misses a newline, and every later position with it.
   const lines = new LineCounter();
-  const tooDeep = flowDepthExceeds(text, MAX_DEPTH) ?? compactDepthExceeds(text, MAX_DEPTH);
+  lines.addNewLine(0);
+  for (const m of text.matchAll(/\n/g)) lines.addNewLine(m.index + 1);
+  const tooDeep = flowDepthExceeds(text, MAX_DEPTH) ?? compactDepthExceeds(text, MAX_DEPTH) ?? blockDepthExceeds(text, MAX_DEPTH);
   if (tooDeep !== undefined) {
-    // The parser never ran, so the line starts are counted here (line 1 starts at offset 0).
-    lines.addNewLine(0);
-    for (const m of text.matchAll(/\n/g)) lines.addNewLine(m.index + 1);
     const { line, col } = lines.linePos(tooDeep);
     return fatal(file, line, col, `lists and maps are nested more than ${MAX_DEPTH} levels deep`, "flatten the structure");
   }
-  const doc = parseDocument(text, { version: "1.1", lineCounter: lines, prettyErrors: false, uniqueKeys: false });
+  const doc = parseDocument(text, { version: "1.1", prettyErrors: false, uniqueKeys: false });
   const at = (offset: number): Position => lines.linePos(offset);
   const locate = (path: Path, key = false): Position => at(offsetOf(doc, path, key));
   if (doc.errors.length) {
@@ -118,7 +158,7 @@ export function parseConfig(input: string | Buffer, file: string): ParsedConfig 
         const { line, col } = at(e.pos[0]);
         // The parser gives up on very deep nesting by running out of stack: say what that means.
         if (/call stack/i.test(e.message)) return diag("error", file, line, col, `lists and maps are nested too deeply to read (the limit is ${MAX_DEPTH} levels)`, "flatten the structure");
-        return diag("error", file, line, col, e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, ""), "fix the YAML syntax; until then the last good copy of this file is used");
+        return diag("error", file, line, col, withoutSource(e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "")), "fix the YAML syntax; until then the last good copy of this file is used");
       }),
       locate,
     };
@@ -135,6 +175,15 @@ export function parseConfig(input: string | Buffer, file: string): ParsedConfig 
     return fatal(file, line, col, `maps and lists are nested more than ${MAX_DEPTH} levels deep`, "flatten the structure");
   }
   return { file, value, doc, diagnostics: duplicateKeys(doc, file, at), locate };
+}
+
+/**
+ * The parser quotes the text it could not read, which may be a secret (a `token:` line gone wrong)
+ * and would reach the boot log: only punctuation is quoted back; the position says where the rest is.
+ */
+function withoutSource(message: string): string {
+  const m = /^(.*?(?:in YAML stream|extra characters|Not a YAML token)):? (.*)$/s.exec(message);
+  return m && /[\p{L}\p{N}]/u.test(m[2]!) ? m[1]! : message;
 }
 
 function uniqueStackErrors<E extends { message: string }>(errors: E[]): E[] {

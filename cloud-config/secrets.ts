@@ -21,6 +21,15 @@ function secretAt(path: string[]): boolean {
   return SECRET_KEY.test(key) && key !== "public_key";
 }
 
+/**
+ * Whether the value at `path` (list indexes included) is a secret: one `maskSecrets` hides, or one
+ * under rancher.ssh.keys. Error messages must not quote it either, since they reach the boot log.
+ */
+export function isSecret(path: (string | number)[], value: unknown): boolean {
+  const keys = path.filter((s): s is string => typeof s === "string");
+  return holdsPrivateKey(value) || (keys.length > 0 && (secretAt(keys) || keys.slice(0, 3).join(".") === "rancher.ssh.keys"));
+}
+
 export function maskSecrets<T>(v: T, path: string[] = []): T {
   if (holdsSecretText(v)) return MASK as T;
   if (Array.isArray(v)) return v.map((x) => (typeof x === "string" && /^[A-Z_]*(PASSWORD|SECRET|TOKEN)[A-Z_]*=/i.test(x) ? x.replace(/=.*/s, `=${MASK}`) : maskSecrets(x, path))) as T;

@@ -5,6 +5,7 @@ import type { z } from "zod";
 import { diag, errorsIn, type Diagnostic } from "./diagnostics.ts";
 import { parseConfig, type ParsedConfig, type Path, type Position } from "./parse.ts";
 import { IGNORED, cloudConfigSchema, type CloudConfig } from "./schema/index.ts";
+import { isSecret } from "./secrets.ts";
 import { substitute } from "./substitute.ts";
 import { allowedKeys, ignoredPattern, nearest } from "./suggest.ts";
 import { deletePath, dropNullEntries, getPath, isMapValue, setPath, type Tree } from "./tree.ts";
@@ -22,11 +23,15 @@ function showPath(path: Path): string {
   return path.map((s, i) => (typeof s === "number" ? `[${s}]` : i === 0 ? s : `.${s}`)).join("") || "the top level";
 }
 
-function show(v: unknown): string {
+const KINDS: Record<string, string> = { string: "a string", number: "a number", boolean: "true or false", bigint: "a number" };
+
+/** The value as an error quotes it; a secret only by its kind, since errors reach the boot log. */
+function show(v: unknown, secret = false): string {
   if (v === undefined) return "nothing";
   if (v === null) return "null";
   if (Array.isArray(v)) return "a list";
   if (typeof v === "object") return "a map";
+  if (secret) return `${KINDS[typeof v] ?? "a value"} (not shown: it is a secret)`;
   const s = typeof v === "string" ? JSON.stringify(v) : String(v);
   return s.length > 40 ? `${s.slice(0, 37)}…"` : s;
 }
@@ -130,7 +135,7 @@ function problems(issues: readonly z.core.$ZodIssue[], value: unknown, base: Pat
       out.push({ path: parent, prune: parent, key: false, message: `${showPath(parent)} needs \`${String(path[path.length - 1])}:\``, hint: `add it; ${what}` });
       continue;
     }
-    const described = what!.startsWith("must") ? `\`${showPath(path)}\` ${what}, not ${show(actual)}` : `\`${showPath(path)}\`: ${what}`;
+    const described = what!.startsWith("must") ? `\`${showPath(path)}\` ${what}, not ${show(actual, isSecret(path, actual))}` : `\`${showPath(path)}\`: ${what}`;
     out.push({ path, prune: path, key: false, message: described, ...(hint ? { hint } : {}) });
   }
   return out;

@@ -1,15 +1,34 @@
 // Serialises read-modify-write of one file between processes (two `ros config set` at once must
 // not lose either change): a lock file created exclusively, holding its owner's PID. A lock whose
-// owner is dead (kill -9) is taken over.
-import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from "node:fs";
+// owner is dead (kill -9) is taken over, by one process at a time.
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { processAlive } from "./process-alive.ts";
 
 const WAIT_MS = 10_000;
 const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
-/** True when the lock was left by a dead process and is now removed (or already gone). */
+/** The takeover guard's holder does a read, a kill(pid, 0) and an unlink: a guard this old was left by a holder killed inside. */
+const GUARD_STALE_MS = 2000;
+
+/**
+ * True when the lock was left by a dead process and is now removed (or already gone). One process
+ * at a time judges and removes, under a guard: two that both read the same dead owner could each
+ * remove a lock, the second removing the one the first had just taken, and both would edit at once.
+ */
 function takeOverIfDead(lock: string): boolean {
+  const guard = `${lock}.takeover`;
+  try {
+    closeSync(openSync(guard, "wx", 0o600));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    try {
+      if (Date.now() - statSync(guard).mtimeMs > GUARD_STALE_MS) unlinkSync(guard);
+    } catch {
+      // Released meanwhile.
+    }
+    return false;
+  }
   try {
     const owner = readFileSync(lock, "utf8");
     // A lock file still empty is being written by its owner this instant (or its owner died then).
@@ -19,6 +38,9 @@ function takeOverIfDead(lock: string): boolean {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return true;
     throw e;
+  } finally {
+    // Gone only if this process stalled past GUARD_STALE_MS and another removed it.
+    rmSync(guard, { force: true });
   }
 }
 

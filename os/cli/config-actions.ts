@@ -1,29 +1,39 @@
 // What `ros config …` does, loaded only when such a command runs. Reads show the merged result of
 // every layer; writes go to /var/lib/rancher/conf/cloud-config.yml.
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { parse, stringify } from "yaml";
 import { checkInput } from "../../cloud-config/check.ts";
-import { errorsIn, formatDiagnostic, type Diagnostic } from "../../cloud-config/diagnostics.ts";
+import { diag, errorsIn, formatDiagnostic, type Diagnostic } from "../../cloud-config/diagnostics.ts";
 import { ConfigEditError, leaves, setValues } from "../../cloud-config/edit.ts";
 import { splitKey } from "../../cloud-config/keypath.ts";
 import { loadConfig, loadLayers } from "../../cloud-config/load.ts";
 import { MAX_CONFIG_BYTES } from "../../cloud-config/parse.ts";
 import { maskSecrets } from "../../cloud-config/secrets.ts";
 import { getPath } from "../../cloud-config/tree.ts";
+import { DEFAULT_MAX_BYTES, formatBytes } from "../../cloud-config/userdata/limits.ts";
 import { validateText } from "../../cloud-config/validate.ts";
 import { atomicWrite } from "../atomic-write.ts";
 import { paths } from "../paths.ts";
 import { fail } from "./output.ts";
 
+/** The most a file or stdin given to validate or merge may hold: what the boot reads of user data (gzip and MIME hold more than one config). */
+const MAX_INPUT = DEFAULT_MAX_BYTES;
+
 function readInput(file: string | undefined): { data: Buffer; name: string } {
   const name = file ?? "stdin";
+  let data: Buffer | undefined;
+  let size: number;
   try {
-    const data = readFileSync(file ?? 0);
-    if (data.length > MAX_CONFIG_BYTES * 8) fail([`${name}: too large to be a config (${data.length} bytes)`]);
-    return { data, name };
+    // A file's size is known before it is read: one too large is refused without reading it into memory.
+    size = file === undefined ? 0 : statSync(file).size;
+    if (size <= MAX_INPUT) size = (data = readFileSync(file ?? 0)).length;
   } catch (e) {
     return fail([`${name}: ${(e as Error).message}`]);
   }
+  if (data === undefined || size > MAX_INPUT) {
+    return fail([formatDiagnostic(diag("error", name, 1, 1, `${name} is ${size} bytes, more than the ${formatBytes(MAX_INPUT)} Corral reads`, `a config file holds at most ${formatBytes(MAX_CONFIG_BYTES)}; keep large content in files the config points to`))]);
+  }
+  return { data, name };
 }
 
 function print(value: unknown, format: string): void {

@@ -4,6 +4,7 @@
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { CloudConfig } from "../../cloud-config/schema/index.ts";
+import { MASK } from "../../cloud-config/secrets.ts";
 import { atomicWrite } from "../../os/atomic-write.ts";
 import { run } from "../../os/exec.ts";
 import { paths, ROS_ROOT } from "../../os/paths.ts";
@@ -64,7 +65,8 @@ async function ensureGroups(names: string[]): Promise<void> {
 async function setPassword(u: UserSpec, created: boolean): Promise<void> {
   const hash = u.hashed_passwd ?? u.passwd;
   if (hash !== undefined) {
-    await run("usermod", [...prefix, "-p", hash, u.name]);
+    // usermod's failure names its arguments, and the failure reaches the log: not the hash.
+    await run("usermod", [...prefix, "-p", hash, u.name]).catch((e: Error) => Promise.reject(new Error(e.message.replaceAll(hash, MASK))));
     if (u.lock_passwd !== false) await run("usermod", [...prefix, "-L", u.name]);
   } else if (created) {
     // useradd leaves "!" (locked), which sshd without PAM reads as "no logins at all"; "*" matches

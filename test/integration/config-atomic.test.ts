@@ -4,22 +4,14 @@
 // to land inside it.
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, watch, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { basename, dirname, join } from "node:path";
+import { existsSync, mkdirSync, readFileSync, readdirSync, watch, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import { parseDocument } from "yaml";
-import { privateBundle } from "./private-bundle.ts";
+import { configScratch } from "./private-bundle.ts";
 
-const scratch = mkdtempSync(join(tmpdir(), "corral-config-atomic-"));
-after(() => rmSync(scratch, { recursive: true, force: true }));
-
-const ROS = await privateBundle(scratch);
-const root = join(scratch, "root");
-const file = join(root, "var/lib/rancher/conf/cloud-config.yml");
-const dir = dirname(file);
-const env = { ...process.env, ROS_ROOT: root };
+const { scratch, ros: ROS, file, dir, env } = await configScratch("corral-config-atomic-");
 
 /** What os/atomic-write.ts names its temp file: `<file>.tmp-<pid>`. */
 const TEMP = new RegExp(`^${basename(file).replace(/\./g, "\\.")}\\.tmp-(\\d+)$`);

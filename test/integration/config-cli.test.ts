@@ -377,6 +377,8 @@ describe("ros config validate", () => {
     const hostile: [string, string | Buffer, RegExp][] = [
       ["alias-bomb.yml", `${Array.from({ length: 9 }, (_, i) => level(i)).join("\n")}\n`, /:1:1: the YAML expands too much/],
       ["ten-mb.yml", `#cloud-config\n# ${"x".repeat(10 * 1024 * 1024)}\n`, /:1:1: the file is 10\.0 MiB, over the 2 MiB limit/],
+      // Past what the CLI reads at all: refused unread, still at a position.
+      ["twenty-mb.yml", `#cloud-config\n# ${"x".repeat(20 * 1024 * 1024)}\n`, /:1:1: \S+ is \d+ bytes, more than the 16 MiB Corral reads/],
       ["binary.yml", Buffer.from(Array.from({ length: 1 << 16 }, (_, i) => (i * 7919) & 0xff)), /:1:1: the file holds binary data/],
       ["deep-flow.yml", `a: ${"[".repeat(100_000)}\n`, /:1:\d+: lists and maps are nested more than 64 levels deep/],
       ["deep-block.yml", Array.from({ length: 200 }, (_, i) => `${"  ".repeat(i)}k${i}:`).join("\n") + " x\n", /:\d+:\d+: maps and lists are nested more than 64 levels deep/],

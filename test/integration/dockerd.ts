@@ -43,3 +43,21 @@ export async function startTestDockerd(dir: string, o: TestDockerdOptions = {}):
     },
   };
 }
+
+/**
+ * How long Docker paused between each death of `container` and its next start, in ms, from its own
+ * events between two times (seconds): the restart policy's backoff as it happened.
+ */
+export async function restartPauses(docker: Docker, container: string, since: number, until: number): Promise<number[]> {
+  const events = await docker.getEvents({ since, until, filters: { container: [container], event: ["start", "die"] } });
+  const pauses: number[] = [];
+  let died: number | undefined;
+  for await (const chunk of events as unknown as AsyncIterable<Buffer>) {
+    for (const line of chunk.toString().split("\n").filter(Boolean)) {
+      const e = JSON.parse(line) as { status: string; timeNano: number };
+      if (e.status === "die") died = e.timeNano / 1e6;
+      else if (died !== undefined) (pauses.push(e.timeNano / 1e6 - died), (died = undefined));
+    }
+  }
+  return pauses;
+}

@@ -20,7 +20,7 @@ const { serviceStatus } = await import("../../os/services/status.ts");
 const { supervise, readHealthRecords } = await import("../../os/services/supervisor.ts");
 const { upReloading } = await import("../../os/services/reload.ts");
 const { inspectNamed } = await import("../../os/services/named.ts");
-const { startTestDockerd } = await import("./dockerd.ts");
+const { restartPauses, startTestDockerd } = await import("./dockerd.ts");
 const { importBusybox } = await import("../fixtures/busybox-image.ts");
 
 const IMAGE = "local/bb:1";
@@ -228,18 +228,9 @@ describe("supervision", () => {
     const since = Math.floor(Date.now() / 1000);
     await run(defs);
     await new Promise((r) => setTimeout(r, 9000));
-    const events = await docker.getEvents({ since, until: Math.floor(Date.now() / 1000), filters: { container: ["crasher"], event: ["start", "die"] } });
     // Docker's restart policy waits 100 ms, then twice as long each time: the pause between a
     // death and the next start grows.
-    const pauses: number[] = [];
-    let died: number | undefined;
-    for await (const chunk of events as unknown as AsyncIterable<Buffer>) {
-      for (const line of chunk.toString().split("\n").filter(Boolean)) {
-        const e = JSON.parse(line) as { status: string; timeNano: number };
-        if (e.status === "die") died = e.timeNano / 1e6;
-        else if (died !== undefined) pauses.push(e.timeNano / 1e6 - died);
-      }
-    }
+    const pauses = await restartPauses(docker, "crasher", since, Math.floor(Date.now() / 1000));
     assert.ok(pauses.length >= 4, `restarted ${pauses.length} times`);
     assert.ok(pauses.at(-1)! > pauses[0]! * 1.8, `pauses grow: ${pauses.map((g) => g.toFixed(0)).join(", ")} ms`);
     const status = await statusByName(defs);

@@ -2,113 +2,47 @@
 // the user Docker answers at /var/run/docker.sock, runs the user's containers and user-scope
 // services, and none of them can reach the system Docker's socket whatever they ask to bind.
 import assert from "node:assert/strict";
-import { existsSync, linkSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
-import Docker from "dockerode";
-import { parse } from "yaml";
-import { version } from "../../build/bundle.ts";
-import { ARTIFACTS } from "../../build/image.ts";
-import { osConfigText } from "../../build/os-config.ts";
-import { loadImageArchive } from "../../os/load-image.ts";
-import type { CloudConfig, ServiceConfig } from "../../cloud-config/schema/index.ts";
+import type Docker from "dockerode";
+import type { ServiceConfig } from "../../cloud-config/schema/index.ts";
 
 // ROS_ROOT must be set before anything loads os/paths.ts: every module that does is imported below.
 const root = mkdtempSync(join(tmpdir(), "corral-root-"));
 process.env.ROS_ROOT = root;
 const { paths } = await import("../../os/paths.ts");
 const { up } = await import("../../os/services/runner.ts");
-const { logText } = await import("../../os/services/log-frames.ts");
 const { engines } = await import("../../os/services/engines.ts");
 const { toServices } = await import("../../os/services/service.ts");
-const { linkUserDockerSocket } = await import("../../system-services/docker/socket.ts");
-const { startTestDockerd, unmountUnder } = await import("./dockerd.ts");
+const { BUSYBOX, cleanupHost, dockerService, osConfig, prepareHost, sh } = await import("./user-docker-host.ts");
 const { importBusybox } = await import("../fixtures/busybox-image.ts");
 assert.ok(paths.userDockerSock.startsWith(root), `os/paths.ts was loaded before ROS_ROOT was set: ${paths.userDockerSock}`);
 
-const IMAGE_TAR = join(ARTIFACTS.images, "os-docker.tar");
-const BUSYBOX = "corral-test/busybox:1";
 const T0 = Date.now();
 const elapsed = () => `${((Date.now() - T0) / 1000).toFixed(1)} s`;
-
-/** The image defaults as the build makes them, with the `docker` service from its service.yml. */
-function osConfig(): CloudConfig {
-  const text = osConfigText(version());
-  mkdirSync(dirname(paths.osConfig), { recursive: true });
-  writeFileSync(paths.osConfig, text);
-  return parse(text) as CloudConfig;
-}
-
-function dockerService(config: CloudConfig): ServiceConfig {
-  const def = structuredClone(config.rancher!.services!.docker!);
-  // This machine has no kernel modules folder; a bind would make Docker create one on the host.
-  if (!existsSync("/lib/modules")) def.volumes = def.volumes!.filter((v) => !v.startsWith("/lib/modules:"));
-  return def;
-}
 
 const userService: ServiceConfig = {
   image: BUSYBOX,
   command: ["sleep", "3600"],
-  // The user Docker here has no bridge (see the config below).
+  // The user Docker here has no bridge (see user-docker-host.ts).
   net: "none",
   labels: { "io.rancher.os.scope": "user" },
 };
 
-/** The test's user Docker stays off the machine's network: no bridge, no iptables rules. */
-function writeUserConfig(): void {
-  mkdirSync(paths.confDir, { recursive: true });
-  writeFileSync(paths.cloudConfig, "rancher:\n  docker:\n    bridge: none\n    iptables: false\n", { mode: 0o600 });
-  // The host's resolv.conf, which the docker service binds: init makes it before services start.
-  mkdirSync(dirname(paths.resolvConf), { recursive: true });
-  writeFileSync(paths.resolvConf, "nameserver 127.0.0.1\n");
-}
-
-/** Runs a busybox shell command in a throwaway container on `docker`: its exit code and output. */
-async function sh(docker: Docker, script: string, binds: string[]): Promise<{ code: number; out: string }> {
-  const c = await docker.createContainer({ Image: BUSYBOX, Cmd: ["sh", "-c", script], HostConfig: { Binds: binds, NetworkMode: "none" } });
-  try {
-    const exited = c.wait({ condition: "next-exit" }) as Promise<{ StatusCode: number }>;
-    await c.start();
-    const { StatusCode } = await exited;
-    const out = logText((await c.logs({ stdout: true, stderr: true })) as unknown as Buffer);
-    return { code: StatusCode, out };
-  } finally {
-    await c.remove({ force: true });
-  }
-}
-
 const dockerdDir = mkdtempSync(join(tmpdir(), "corral-dockerd-"));
-let system: Awaited<ReturnType<typeof startTestDockerd>> | undefined;
+let system: Awaited<ReturnType<typeof prepareHost>> | undefined;
 let user: Docker;
 const timings: Record<string, string> = {};
 
 before(async () => {
-  assert.ok(existsSync(IMAGE_TAR), `${IMAGE_TAR} is missing: build the images first (npm run build:image)`);
-  system = await startTestDockerd(dockerdDir);
-  // The system Docker's socket where the host has it, so the test can show it stays out of reach.
-  mkdirSync(dirname(paths.systemDockerSock), { recursive: true });
-  linkSync(system.socket, paths.systemDockerSock);
-  await loadImageArchive(system.docker, IMAGE_TAR);
+  system = await prepareHost(dockerdDir);
   timings.imageLoaded = elapsed();
-  writeUserConfig();
-  // What init's mounts stage does on a booted host.
-  linkUserDockerSocket();
 });
 
 after(async () => {
-  const userDocker = new Docker({ socketPath: paths.userDockerSock });
-  for (const c of await userDocker.listContainers({ all: true }).catch(() => [])) await userDocker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
-  if (system) {
-    // SIGTERM reaches dockerd through ros docker-init; it stops cleanly within the grace period.
-    await system.docker.getContainer("docker").stop({ t: 30 }).catch(() => undefined);
-    await system.docker.getContainer("docker").remove({ force: true }).catch(() => undefined);
-    await system.stop();
-  }
-  // dockerd leaves its host network namespace mounted in its exec root.
-  await unmountUnder(dockerdDir);
-  await unmountUnder(root);
-  rmSync(dockerdDir, { recursive: true, force: true });
+  await cleanupHost(system, dockerdDir);
   rmSync(root, { recursive: true, force: true });
   console.log(`user-docker timings: ${JSON.stringify({ ...timings, total: elapsed() })}`);
 });

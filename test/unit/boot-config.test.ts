@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, test } from "node:test";
+import { captureLog } from "../fixtures/capture-log.ts";
 
 const root = mkdtempSync(join(tmpdir(), "corral-boot-config-"));
 process.env.ROS_ROOT = root;
@@ -21,14 +22,8 @@ function put(rel: string, text: string): void {
 
 /** Runs the stage, returning what it logged too. */
 async function boot(): Promise<{ config: Awaited<ReturnType<typeof loadBootConfig>>; logged: string }> {
-  const write = process.stdout.write.bind(process.stdout);
-  let logged = "";
-  process.stdout.write = ((chunk: string | Uint8Array) => ((logged += String(chunk)), true)) as typeof process.stdout.write;
-  try {
-    return { config: await loadBootConfig(), logged };
-  } finally {
-    process.stdout.write = write;
-  }
+  const { result: config, logged } = await captureLog(loadBootConfig);
+  return { config, logged: logged.join("\n") };
 }
 
 const USER_DATA = "#cloud-config\nhostnme: typo\nhostname: seeded\nrancher:\n  network:\n    interfaces:\n      eth1:\n        address: $private_ipv4/24\n";

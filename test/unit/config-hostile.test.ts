@@ -6,6 +6,7 @@ import { describe, test } from "node:test";
 import { errorsIn, formatDiagnostic, type Diagnostic } from "../../cloud-config/diagnostics.ts";
 import { MAX_CONFIG_BYTES, MAX_DEPTH } from "../../cloud-config/parse.ts";
 import { validateText, type Validated } from "../../cloud-config/validate.ts";
+import { rng } from "../fixtures/rng.ts";
 
 const BOUND_MS = 2000;
 const show = (ds: Diagnostic[]) => ds.map(formatDiagnostic).join("\n").slice(0, 2000);
@@ -40,18 +41,6 @@ function oneError(v: Validated, what: RegExp, at?: string): Diagnostic {
   if (at) assert.equal(`${e.line}:${e.col}`, at, formatDiagnostic(e));
   assert.equal(v.config, undefined);
   return e;
-}
-
-/** mulberry32: a small seeded generator, so a failure reproduces. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe("aliases", () => {
@@ -147,6 +136,24 @@ describe("binary and garbage", () => {
   });
 });
 
+describe("parse errors", () => {
+  test("after a stray ] the parser recovers from, later errors are still placed on their own lines", () => {
+    // The parser's own line count missed the newline inside the scalar "c\n d": 3:3 came out as 2:10.
+    const v = timed("x: 1\n] b: c\n d: e\n");
+    const at = errorsIn(v.diagnostics).map((e) => `${e.line}:${e.col}`);
+    assert.ok(at.includes("3:3"), show(v.diagnostics));
+    assert.ok(!at.includes("2:10"), show(v.diagnostics));
+  });
+
+  test("the text of a line that does not read is not quoted back (it may be a secret), its punctuation is", () => {
+    const v = timed("rancher:\n  agent:\n    token: ] SWMTKN-1-s3cret\nusers:\n  - passwd: |x hunter2\n");
+    const said = show(v.diagnostics);
+    assert.doesNotMatch(said, /s3cret|hunter2/);
+    assert.match(said, /hostile\.yml:3:12: Unexpected flow-seq-end token in YAML stream: "\]"/);
+    assert.match(said, /hostile\.yml:3:14: Unexpected scalar token in YAML stream \(/);
+  });
+});
+
 describe("nesting", () => {
   test("100000 nested [ is refused at the bracket past the limit, before parsing", () => {
     const v = timed("[".repeat(100000));
@@ -191,14 +198,24 @@ describe("nesting", () => {
     for (const d of ok.diagnostics) assert.doesNotMatch(d.message, /nested/, formatDiagnostic(d));
   });
 
-  test("indented block nesting as deep as 2 MiB allows: an error, in bounded time", () => {
+  test("indented block nesting as deep as 2 MiB allows: refused before parsing, where it first goes too deep", () => {
+    // The parser would run out of stack somewhere past ~900 levels, where depends on the process:
+    // the same file must get the same error in `ros config validate` as at boot.
     const levels = 2000;
     const text = Array.from({ length: levels }, (_, i) => `${" ".repeat(i)}a:`).join("\n") + " x\n";
     assert.ok(Buffer.byteLength(text) <= MAX_CONFIG_BYTES);
-    const e = oneError(timed(text), /nested (more than 64 levels|too deeply)/);
+    const e = oneError(timed(text), /nested more than 64 levels/, `${MAX_DEPTH + 2}:${MAX_DEPTH + 2}`);
     assert.match(e.hint ?? "", /flatten/);
+    // Each "- a:" line opens a list and a map: line 33 holds the 65th and 66th levels.
     const seqs = Array.from({ length: 1000 }, (_, i) => `${" ".repeat(2 * i)}- a:`).join("\n") + " x\n";
-    oneError(timed(seqs), /nested (more than 64 levels|too deeply)/);
+    oneError(timed(seqs), /nested more than 64 levels/, "33:65");
+  });
+
+  test("block scalars' indented text does not count as nesting", () => {
+    const script = Array.from({ length: 300 }, (_, i) => `      ${" ".repeat(i)}line ${i}`).join("\n");
+    const v = timed(`write_files:\n  - path: /deep.txt\n    content: |\n${script}\n  - path: /b\n    content: >-\n      folded\n`);
+    assert.deepEqual(errorsIn(v.diagnostics), [], show(v.diagnostics));
+    assert.equal(v.config?.write_files?.length, 2);
   });
 });
 

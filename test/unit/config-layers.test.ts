@@ -20,6 +20,7 @@ const { deepMerge } = await import("../../cloud-config/merge.ts");
 const { maskSecrets, MASK } = await import("../../cloud-config/secrets.ts");
 const { substitute } = await import("../../cloud-config/substitute.ts");
 const { errorsIn, formatDiagnostic } = await import("../../cloud-config/diagnostics.ts");
+const { validateText } = await import("../../cloud-config/validate.ts");
 assert.ok(paths.cloudConfig.startsWith(root), `os/paths.ts was loaded before ROS_ROOT was set: ${paths.cloudConfig}`);
 
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -290,6 +291,25 @@ describe("secrets", () => {
     // No secret survives anywhere in the masked output.
     const text = JSON.stringify(masked);
     for (const secret of ["WEB-KEY", "RUN-KEY", "CA-KEY", "SERVER-KEY", "SYS-KEY", "PRIVATE", "AGENT-TOKEN", "SWARM-TOKEN", "JOIN-TOKEN", '"pw"', "rancher-password", "$6$x"]) assert.ok(!text.includes(secret), `${secret} leaked: ${text}`);
+  });
+
+  test("an error about a secret's value names its kind, never the value (errors reach the boot log)", () => {
+    const text = [
+      "users:", "  - name: bob", "    passwd: 123456789",
+      "rancher:", "  agent:", "    token: 987654321", "    swarm:", "      token: 0x5EC12E7",
+      "  ssh:", "    keys:", "      ssh_host_rsa_key: 3133731337",
+      "write_files:", "  - path: /k", '    content: "-----BEGIN RSA PRIVATE KEY-----\\nMIIE-PEM\\n-----END RSA PRIVATE KEY-----"', "    permissions: wrong",
+      "hostname: 123",
+    ].join("\n");
+    const v = validateText(text, "secret.yml");
+    const said = show(v.diagnostics);
+    for (const secret of ["123456789", "987654321", "0x5EC12E7", "99427047", "3133731337", "MIIE-PEM"]) assert.ok(!said.includes(secret), `${secret} quoted: ${said}`);
+    assert.match(said, /secret\.yml:3:13: `users\[0\]\.passwd` must be a string, not a number \(not shown: it is a secret\)/);
+    assert.match(said, /`rancher\.agent\.swarm\.token` must be a string, not a number \(not shown/);
+    assert.match(said, /`rancher\.ssh\.keys\.ssh_host_rsa_key` must be .*, not a number \(not shown/);
+    // Values that are no secret are still quoted, so the user sees what was read.
+    assert.match(said, /`write_files\[0\]\.permissions` must be .*, not "wrong"/);
+    assert.match(said, /`hostname` must be a host name, not 123/);
   });
 });
 
