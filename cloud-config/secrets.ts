@@ -27,7 +27,7 @@ function secretAt(path: string[]): boolean {
  */
 export function isSecret(path: (string | number)[], value: unknown): boolean {
   const keys = path.filter((s): s is string => typeof s === "string");
-  return holdsPrivateKey(value) || (keys.length > 0 && (secretAt(keys) || keys.slice(0, 3).join(".") === "rancher.ssh.keys"));
+  return holdsSecretText(value) || (keys.length > 0 && (secretAt(keys) || keys.slice(0, 3).join(".") === "rancher.ssh.keys"));
 }
 
 export function maskSecrets<T>(v: T, path: string[] = []): T {
