@@ -199,12 +199,13 @@ describe("the boot's config stage", () => {
       // Every line the stage logged is a positioned diagnostic or one of its few reports.
       const texts: Record<string, string> = { "file:/seed/user-data": h.data.toString("utf8"), [paths.bootConfig]: readFileSync(paths.bootConfig, "utf8") };
       for (const line of out.logged) {
-        const m = /^\[\s*[\d.]+\] cloud-config: (.*)$/.exec(line);
+        // dotAll: a key may hold U+2028 or U+2029, which `.` alone does not match.
+        const m = /^\[\s*[\d.]+\] cloud-config: (.*)$/s.exec(line);
         assert.ok(m, `${label(h)}: not a cloud-config log line: ${line.slice(0, 300)}`);
         if (/^(datasource file:\/seed\/user-data: answered|user data from file:\/seed\/user-data: kept)/.test(m[1]!)) continue;
         // User data larger than a datasource reads is refused unread, as a failed datasource.
         if (h.data.length > MAX_BYTES && /^(datasource file:\/seed\/user-data: failed .* refused a file of|no datasource answered; the saved config stays in force)/.test(m[1]!)) continue;
-        const at = /^(file:\/seed\/user-data|\/\S+?):(\d+):(\d+): (.+)$/.exec(m[1]!);
+        const at = /^(file:\/seed\/user-data|\/\S+?):(\d+):(\d+): (.+)$/s.exec(m[1]!);
         assert.ok(at && texts[at[1]!] !== undefined, `${label(h)}: an unplaced report: ${line.slice(0, 300)}`);
         const lines = texts[at[1]!]!.split("\n");
         const [l, c] = [Number(at[2]), Number(at[3])];

@@ -40,9 +40,10 @@ test("a power cut mid-upgrade and a kernel that panics: the host comes back on t
   const v1 = version();
 
   const seed = await makeSeed(dir, "nocloud", `#cloud-config\nssh_authorized_keys:\n  - ${pub}\n`);
+  // The ISO as a disk (GRUB reads it faster than a CD) is vda; the blank disk is vdb.
   await boot({ iso: ARTIFACTS.iso, isoAs: "disk", disks: [disk], seed }, dir, "live", key, async (g) => {
     await out(g, "cat > /tmp/installed.yml", installed);
-    assert.match(await out(g, "sudo ros install -f --no-reboot -d /dev/vda -c /tmp/installed.yml"), /Corral is installed on \/dev\/vda/);
+    assert.match(await out(g, "sudo ros install -f --no-reboot -d /dev/vdb -c /tmp/installed.yml"), /Corral is installed on \/dev\/vdb/);
   });
 
   await boot({ disks: [disk], reboot: true }, dir, "disk", key, async (g, vm) => {
