@@ -7,8 +7,15 @@ import { InstallRefused } from "./target-disk.ts";
 
 export const ISO_LABEL = "CORRAL";
 
+/**
+ * On a USB stick (the hybrid ISO written to a disk) the ISO 9660 filesystem spans the whole device,
+ * and a partition inside it carries the same label with another filesystem (HFS+): the ISO 9660 one
+ * is the medium.
+ */
 export async function findBootMedium(): Promise<string> {
-  const device = await run("findfs", [`LABEL=${ISO_LABEL}`]).then((r) => r.stdout.trim(), () => "");
+  const listed = await run("blkid", ["-o", "device", "-t", `LABEL=${ISO_LABEL}`]).then((r) => r.stdout.split("\n").filter(Boolean), () => [] as string[]);
+  const types = await Promise.all(listed.map((d) => run("blkid", ["-s", "TYPE", "-o", "value", d]).then((r) => r.stdout.trim(), () => "")));
+  const device = listed[types.indexOf("iso9660")] ?? listed[0] ?? (await run("findfs", [`LABEL=${ISO_LABEL}`]).then((r) => r.stdout.trim(), () => ""));
   if (!device) throw new InstallRefused(`no boot medium labelled ${ISO_LABEL} (the Corral ISO) is attached: boot the ISO, or attach it, to install from it`);
   return device;
 }
