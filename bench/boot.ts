@@ -175,7 +175,10 @@ async function main(): Promise<number> {
       corral_iso_boot_complete_over_floor2: ratio(ci?.boot_complete_ms, f2),
       corral_iso_over_direct_ssh_ready: ratio(ci?.ssh_ready_ms, cd?.ssh_ready_ms),
       corral_direct_user_docker_ready_over_floor2: ratio(cd?.user_docker_ready_ms, f2),
+      corral_direct_user_docker_ready_over_floor1: ratio(cd?.user_docker_ready_ms, f1),
+      corral_iso_ssh_ready_over_floor1: ratio(ci?.ssh_ready_ms, f1),
       corral_iso_user_docker_ready_over_floor2: ratio(ci?.user_docker_ready_ms, f2),
+      corral_iso_user_docker_ready_over_floor1: ratio(ci?.user_docker_ready_ms, f1),
       ros_cli_over_node: (report.ros_cli as { ratio: number }).ratio,
       ros_config_get_over_node: (report.ros_config_config_get as { over_floor: number }).over_floor,
     });
