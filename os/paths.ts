@@ -69,6 +69,8 @@ export const paths = {
   /** The host's mount namespace and mounts, seen from a container sharing the host's PIDs. */
   hostMountNs: p("/proc/1/ns/mnt"),
   hostMounts: p("/proc/1/mounts"),
+  /** The host's root as init sees it: a container sharing the host's PIDs reaches host files there. */
+  hostRoot: p("/proc/1/root"),
   etcPasswd: p("/etc/passwd"),
   etcGroup: p("/etc/group"),
   sudoersD: p("/etc/sudoers.d"),

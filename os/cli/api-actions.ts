@@ -12,13 +12,11 @@ import { fail } from "./output.ts";
 
 interface Target { url?: string; tlsDir?: string }
 
-const INIT_ROOT = "/proc/1/root";
-
 /**
  * `path` as init sees it, reached through /proc/1/root (or another `root`). Its symlinks are followed by hand: the
  * kernel would resolve an absolute one (the host's /var/run → /run) in our own root, not init's.
  */
-export function throughInit(path: string, root = INIT_ROOT, depth = 0): string {
+export function throughInit(path: string, root = paths.hostRoot, depth = 0): string {
   const parts = path.split("/").filter(Boolean);
   let at = "";
   for (let i = 0; i < parts.length; i++) {
@@ -79,13 +77,14 @@ export async function request(path: string, o: Target & { method: string; data?:
   if (!path.startsWith("/")) fail([`ros api request: the path starts with /, like /os/version, not ${path}`]);
   const body = readData(o.data);
   const url = remote(o);
+  const socket = url ? undefined : socketPath();
   const headers = body ? { "content-type": "application/json", "content-length": body.length } : {};
   const base: RequestOptions = { method: o.method.toUpperCase(), path, headers };
   const res = await new Promise<IncomingMessage>((resolve, reject) => {
-    const req = url ? httpsRequest({ ...base, host: url.hostname, port: url.port || 443, ...tlsFiles(o.tlsDir) }, resolve) : httpRequest({ ...base, socketPath: socketPath() }, resolve);
+    const req = url ? httpsRequest({ ...base, host: url.hostname, port: url.port || 443, ...tlsFiles(o.tlsDir) }, resolve) : httpRequest({ ...base, socketPath: socket }, resolve);
     req.on("error", reject);
     req.end(body);
-  }).catch((e: NodeJS.ErrnoException) => fail([`ros api: cannot reach the API at ${url?.href ?? socketPath()}: ${e.message}${e.code === "EACCES" ? " (the socket is root's: use sudo)" : e.code === "ENOENT" || e.code === "ECONNREFUSED" ? " (is the agent service running? ros service ps)" : ""}`]));
+  }).catch((e: NodeJS.ErrnoException) => fail([`ros api: cannot reach the API at ${url?.href ?? socket}: ${e.message}${e.code === "EACCES" ? " (the socket is root's: use sudo)" : e.code === "ENOENT" || e.code === "ECONNREFUSED" ? " (is the agent service running? ros service ps)" : ""}`]));
   const ok = (res.statusCode ?? 500) < 400;
   if (!ok) process.stderr.write(`ros api: ${base.method} ${path}: ${res.statusCode} ${res.statusMessage ?? ""}\n`);
   for await (const chunk of res) (ok ? process.stdout : process.stderr).write(chunk as Buffer);

@@ -3,7 +3,8 @@
 import { existsSync, realpathSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { run } from "../exec.ts";
-import { InstallRefused } from "./target-disk.ts";
+import { paths } from "../paths.ts";
+import { InstallRefused, isPartition } from "./target-disk.ts";
 
 export const ISO_LABEL = "CORRAL";
 
@@ -16,9 +17,9 @@ const probe = (device: string) =>
 
 /** The whole disk a partition is on (vda for vda3), or undefined for a whole disk. */
 function parentDisk(device: string): string | undefined {
-  const sys = `/sys/class/block/${basename(device)}`;
-  if (!existsSync(`${sys}/partition`)) return undefined;
-  return `/dev/${basename(dirname(realpathSync(sys)))}`;
+  const name = basename(device);
+  if (!isPartition(name)) return undefined;
+  return `/dev/${basename(dirname(realpathSync(join(paths.sysBlock, name))))}`;
 }
 
 /**

@@ -14,6 +14,9 @@ export function diskBytes(name: string): number {
   return Number(readFileSync(join(paths.sysBlock, name, "size"), "utf8").trim()) * 512;
 }
 
+/** Whether a block device (by its name, like vda3) is a partition rather than a whole disk. */
+export const isPartition = (name: string) => existsSync(join(paths.sysBlock, name, "partition"));
+
 /** The disk and its partitions as /dev names. */
 function devicesOf(name: string): string[] {
   const dir = join(paths.sysBlock, name);
@@ -33,7 +36,7 @@ function mountedSources(): Set<string> {
 export function checkTargetDisk(device: string, bootMedium?: string): { name: string; bytes: number } {
   const name = basename(device);
   if (!device.startsWith("/dev/") || !existsSync(join(paths.sysBlock, name))) throw new InstallRefused(`${device} is not a disk (see lsblk for the disks this host has)`);
-  if (existsSync(join(paths.sysBlock, name, "partition"))) throw new InstallRefused(`${device} is a partition: name the whole disk (like /dev/sda), ros install partitions it`);
+  if (isPartition(name)) throw new InstallRefused(`${device} is a partition: name the whole disk (like /dev/sda), ros install partitions it`);
   const bytes = diskBytes(name);
   if (bytes < MIN_DISK_BYTES) throw new InstallRefused(`${device} is too small: ${gib(bytes)}, and Corral needs at least ${gib(MIN_DISK_BYTES)}`);
   const mounted = mountedSources();
