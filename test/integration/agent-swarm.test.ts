@@ -9,103 +9,24 @@
 // last manager stays unless forced.
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import Docker from "dockerode";
 import { stringify } from "yaml";
-import { waitForDocker } from "../../os/docker.ts";
 import { run } from "../../os/exec.ts";
 import type { AgentState } from "../../system-services/agent/state.ts";
 import { importBusybox } from "../fixtures/busybox-image.ts";
-import { unmountUnder } from "./dockerd.ts";
+import { killHostDockerd, sleep, startHostDockerd, swarmLab, until, type SwarmHost } from "./swarm-nodes.ts";
 
 const MAIN = join(import.meta.dirname, "../../os/cli/main.ts");
 const IMAGE = "corral-test/busybox:swarm";
-const HUB = "csw-hub";
-const BRIDGE = "csw-br";
 const TOKEN_FILE = "/var/lib/rancher/conf/swarm-token";
-const tmp = mkdtempSync(join(tmpdir(), "corral-csw-"));
+const lab = swarmLab("csw", "10.78.0");
+const HUB = lab.hub;
 
-interface Node {
-  name: string;
-  ns: string;
-  addr: string;
-  root: string;
-  docker: Docker;
-  dockerd?: ChildProcess;
-  agent?: { child: ChildProcess; log: () => string };
-}
-
-const nodes: Node[] = [1, 2, 3].map((i) => {
-  const root = join(tmp, `n${i}`);
-  return { name: `n${i}`, ns: `csw-n${i}`, addr: `10.78.0.${i}`, root, docker: new Docker({ socketPath: join(root, "var/run/user-docker/docker.sock") }) };
-});
+type Node = SwarmHost & { agent?: { child: ChildProcess; log: () => string } };
+const nodes: Node[] = lab.hosts;
 const [n1, n2, n3] = nodes as [Node, Node, Node];
-const namespaces: string[] = [];
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const until = async <T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, ms = 30_000): Promise<T> => {
-  let last: unknown;
-  for (const end = Date.now() + ms; Date.now() < end; await sleep(200)) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-  }
-  return assert.fail(`timed out waiting for ${what}${last ? ` (${(last as Error).message})` : ""}`);
-};
-
-async function netns(name: string): Promise<void> {
-  await run("ip", ["netns", "del", name]).catch(() => {});
-  await run("ip", ["netns", "add", name]);
-  namespaces.push(name);
-  await run("ip", ["-n", name, "link", "set", "lo", "up"]);
-}
-
-/** The node's namespace, its eth0 wired to the hub's bridge. */
-async function wire(n: Node, i: number): Promise<void> {
-  await netns(n.ns);
-  const hubSide = `csw-h${i}`;
-  await run("ip", ["link", "add", "eth0", "netns", n.ns, "type", "veth", "peer", "name", hubSide, "netns", HUB]);
-  await run("ip", ["-n", HUB, "link", "set", hubSide, "master", BRIDGE, "up"]);
-  await run("ip", ["-n", n.ns, "addr", "add", `${n.addr}/24`, "dev", "eth0"]);
-  await run("ip", ["-n", n.ns, "link", "set", "eth0", "up"]);
-}
-
-/**
- * dockerd in the node's network namespace only: nsenter, not `ip netns exec`, whose fresh /sys
- * hides the cgroup mounts ("failed to start daemon: Devices cgroup isn't mounted"). Its bridge and
- * iptables rules are the namespace's own, gone with it.
- */
-async function startDockerd(n: Node): Promise<void> {
-  const d = join(n.root, "docker");
-  mkdirSync(join(n.root, "var/run/user-docker"), { recursive: true });
-  mkdirSync(d, { recursive: true });
-  const out = join(d, "dockerd.log");
-  writeFileSync(out, "");
-  const child = spawn("nsenter", [`--net=/run/netns/${n.ns}`, "dockerd", `--host=unix://${join(n.root, "var/run/user-docker/docker.sock")}`, `--data-root=${join(d, "data")}`, `--exec-root=${join(d, "exec")}`, `--pidfile=${join(d, "dockerd.pid")}`, "--storage-driver=overlay2"], { stdio: ["ignore", "ignore", "pipe"] });
-  child.stderr!.on("data", (b) => writeFileSync(out, b, { flag: "a" }));
-  n.dockerd = child;
-  await waitForDocker(n.docker, 30_000, () => child.exitCode === null);
-}
-
-/** Stops the node's dockerd by its PID; its swarm tasks and containers first, so it stops at once. */
-async function stopDockerd(n: Node): Promise<void> {
-  const child = n.dockerd;
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  await n.docker.swarmLeave({ force: true }).catch(() => {});
-  for (const c of await n.docker.listContainers({ all: true }).catch(() => [])) await n.docker.getContainer(c.Id).remove({ force: true }).catch(() => {});
-  const exited = new Promise((r) => child.once("exit", r));
-  child.kill("SIGTERM");
-  if (!(await Promise.race([exited.then(() => true), sleep(20_000).then(() => false)]))) {
-    child.kill("SIGKILL");
-    await exited;
-  }
-}
 
 function setSwarm(n: Node, swarm: object): void {
   mkdirSync(join(n.root, "var/lib/rancher/conf"), { recursive: true });
@@ -152,15 +73,9 @@ function ros(n: Node, ...args: string[]): Promise<{ code: number; out: string; e
 
 describe("the agent forms a swarm of three namespaced Dockers from cloud-config", { timeout: 240_000 }, () => {
   before(async () => {
-    await netns(HUB);
-    await run("ip", ["-n", HUB, "link", "add", BRIDGE, "type", "bridge"]);
-    await run("ip", ["-n", HUB, "link", "set", BRIDGE, "up"]);
-    for (const [i, n] of nodes.entries()) await wire(n, i + 1);
-    await Promise.all(nodes.map(async (n) => {
-      await startDockerd(n);
-      // No registry: a service's image must be on every node already.
-      await importBusybox(n.docker, IMAGE);
-    }));
+    await lab.up();
+    // No registry: a service's image must be on every node already.
+    await Promise.all(nodes.map((n) => importBusybox(n.docker, IMAGE)));
     setSwarm(n1, { init: true, role: "manager", advertise_addr: n1.addr, listen_addr: `${n1.addr}:2377`, labels: { zone: "a" } });
     setSwarm(n2, { role: "worker", join: [`${n1.addr}:2377`], token_file: TOKEN_FILE, advertise_addr: n2.addr, listen_addr: `${n2.addr}:2377` });
     setSwarm(n3, { role: "manager", join: [`${n1.addr}:2377`], token_file: TOKEN_FILE, advertise_addr: n3.addr, listen_addr: `${n3.addr}:2377`, labels: { zone: "c" } });
@@ -168,10 +83,7 @@ describe("the agent forms a swarm of three namespaced Dockers from cloud-config"
 
   after(async () => {
     await Promise.all(nodes.map((n) => stopAgent(n).catch(() => {})));
-    await Promise.all(nodes.map((n) => stopDockerd(n).catch(() => {})));
-    for (const n of nodes) await unmountUnder(n.root).catch(() => {});
-    for (const ns of namespaces.reverse()) await run("ip", ["netns", "del", ns]).catch(() => {});
-    rmSync(tmp, { recursive: true, force: true });
+    await lab.down();
   });
 
   test("n1 inits the swarm from init: true, as a manager, with its labels", async () => {
@@ -190,7 +102,7 @@ describe("the agent forms a swarm of three namespaced Dockers from cloud-config"
     // The right swarm's CA, the wrong secret: the manager itself refuses it.
     writeToken(n3, JoinTokens.Manager.replace(/-[a-z0-9]+$/, "-0123456789abcdefghijklmno"));
     // n2's cable is out at first: the manager does not answer until it is back.
-    await run("ip", ["-n", HUB, "link", "set", "csw-h2", "down"]);
+    await run("ip", ["-n", HUB, "link", "set", n2.cable, "down"]);
     startAgent(n2);
     startAgent(n3);
     const cut = await until("n2's first failed attempt", () => {
@@ -199,7 +111,7 @@ describe("the agent forms a swarm of three namespaced Dockers from cloud-config"
     }, 60_000);
     t.diagnostic(`n2 unplugged, after ${Date.now() - t0} ms: ${cut.lastError}`);
     assert.match(cut.lastError!, /no manager in rancher.agent.swarm.join answered/);
-    await run("ip", ["-n", HUB, "link", "set", "csw-h2", "up"]);
+    await run("ip", ["-n", HUB, "link", "set", n2.cable, "up"]);
     const plugged = Date.now();
     const s2 = await member(n2, "", 90_000);
     t.diagnostic(`n2 joined ${Date.now() - plugged} ms after its link came back`);
@@ -266,18 +178,15 @@ describe("the agent forms a swarm of three namespaced Dockers from cloud-config"
     const id = (await swarmState(n2)).NodeID;
     const t0 = Date.now();
     await stopAgent(n2);
-    const child = n2.dockerd!;
-    const exited = new Promise((r) => child.once("exit", r));
-    child.kill("SIGTERM");
-    await exited;
+    await killHostDockerd(n2);
     rmSync(join(n2.root, "run"), { recursive: true, force: true });
     // As a host whose network comes up late: the agent must wait, not force the node out.
-    await run("ip", ["-n", HUB, "link", "set", "csw-h2", "down"]);
-    await startDockerd(n2);
+    await run("ip", ["-n", HUB, "link", "set", n2.cable, "down"]);
+    await startHostDockerd(n2);
     startAgent(n2);
     const waiting = await until("n2's agent to report it is reconnecting", () => state(n2)?.message?.includes("reconnecting") && state(n2), 60_000);
     t.diagnostic(`n2 rebooted, link down, after ${Date.now() - t0} ms: ${waiting.message}`);
-    await run("ip", ["-n", HUB, "link", "set", "csw-h2", "up"]);
+    await run("ip", ["-n", HUB, "link", "set", n2.cable, "up"]);
     const plugged = Date.now();
     const s = await member(n2, "", 90_000);
     t.diagnostic(`n2 back in ${Date.now() - plugged} ms after its link came back`);
