@@ -12,6 +12,7 @@ import { agentCommand } from "./agent.ts";
 import { analyzeCommand } from "./analyze.ts";
 import { apiCommand } from "./api.ts";
 import { tlsCommand } from "./tls.ts";
+import { stackCommand } from "./stack.ts";
 import { networkCommands } from "../../system-services/network/cli.ts";
 
 export function program(): Command {
@@ -50,6 +51,7 @@ export function program(): Command {
   ros.addCommand(analyzeCommand());
   ros.addCommand(tlsCommand());
   ros.addCommand(apiCommand());
+  ros.addCommand(stackCommand());
   for (const c of networkCommands()) ros.addCommand(c);
   ros.addCommand(choiceCommand("console"));
   ros.addCommand(choiceCommand("engine"));

@@ -1,0 +1,63 @@
+// What `ros stack …` does and prints.
+import Docker from "dockerode";
+import { dockerMessage } from "../../system-services/agent/swarm.ts";
+import { paths } from "../paths.ts";
+import { deployStack, listStacks, removeStack, scaleService, stackTasks, type Change } from "../stack/deploy.ts";
+import { loadStack, StackFileError } from "../stack/load.ts";
+import { stackPlan } from "../stack/specs.ts";
+import { fail, say } from "./output.ts";
+
+const userDocker = () => new Docker({ socketPath: paths.userDockerSocket });
+
+/** `NAME=VALUE` pairs as a map; a pair without `=` is refused. */
+export function parseVars(pairs: string[], what: string): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (const p of pairs) {
+    const at = p.indexOf("=");
+    if (at < 1) fail([`${what}: ${JSON.stringify(p)} is not NAME=VALUE`]);
+    vars[p.slice(0, at)] = p.slice(at + 1);
+  }
+  return vars;
+}
+
+const table = (rows: string[][]) => {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  for (const r of rows) say(r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join("  ").trimEnd());
+};
+const report = (changes: Change[]) => { for (const c of changes) say(`${c.kind} ${c.name}: ${c.action}`); };
+
+async function withDocker<T>(what: string, fn: (d: Docker) => Promise<T>): Promise<T> {
+  try {
+    return await fn(userDocker());
+  } catch (e) {
+    if (e instanceof StackFileError) return fail([`${what}: refused, nothing was deployed:`, e.message]);
+    return fail([`${what}: ${dockerMessage(e)}`]);
+  }
+}
+
+export async function deploy(stack: string, o: { composeFile: string; var: string[]; prune?: boolean }): Promise<void> {
+  const vars = { ...(process.env as Record<string, string>), ...parseVars(o.var, "ros stack deploy --var") };
+  await withDocker("ros stack deploy", async (d) => report(await deployStack(d, stackPlan(stack, loadStack(o.composeFile, vars)), o)));
+}
+
+export const ls = () => withDocker("ros stack ls", async (d) => table([["NAME", "SERVICES"], ...(await listStacks(d)).map((s) => [s.name, String(s.services)])]));
+
+export const ps = (stack: string) => withDocker("ros stack ps", async (d) => {
+  const rows = await stackTasks(d, stack);
+  if (rows.length === 0) fail([`ros stack ps: no stack ${stack} (ros stack ls lists them)`]);
+  table([["ID", "NAME", "IMAGE", "NODE", "DESIRED", "CURRENT", "ERROR"], ...rows.map((t) => [t.id, t.name, t.image, t.node, t.desired, t.current, t.error])]);
+});
+
+export const rm = (stack: string) => withDocker("ros stack rm", async (d) => {
+  const changes = await removeStack(d, stack);
+  if (changes.length === 0) fail([`ros stack rm: no stack ${stack} (ros stack ls lists them)`]);
+  report(changes);
+});
+
+export const scale = (pairs: string[]) => withDocker("ros stack scale", async (d) => {
+  for (const [name, n] of Object.entries(parseVars(pairs, "ros stack scale"))) {
+    if (!/^\d+$/.test(n)) fail([`ros stack scale: ${name}=${n}: replicas must be a whole number`]);
+    await scaleService(d, name, Number(n));
+    say(`${name} scaled to ${n}`);
+  }
+});

@@ -1,0 +1,26 @@
+// `ros stack …`: Compose (v3) files deployed as Docker Swarm stacks on the user Docker.
+import { Command } from "commander";
+
+const actions = () => import("./stack-actions.ts");
+const collect = (v: string, all: string[]) => [...all, v];
+
+export function stackCommand(): Command {
+  const cmd = new Command("stack").description("Swarm stacks: Compose files run across the cluster (this node must be a manager)");
+  cmd
+    .command("deploy")
+    .description("create or update a stack from a Compose file; unchanged services are left alone")
+    .requiredOption("-c, --compose-file <file>", "the Compose (v3) file")
+    .option("--var <NAME=VALUE>", "a value for ${NAME} in the file (repeatable; the environment fills the rest)", collect, [])
+    .option("--prune", "remove the stack's services the file no longer has")
+    .argument("<stack>", "the stack's name")
+    .action(async (stack: string, o: { composeFile: string; var: string[]; prune?: boolean }) => (await actions()).deploy(stack, o));
+  cmd.command("ls").description("the stacks and how many services each has").action(async () => (await actions()).ls());
+  cmd.command("ps").description("the tasks of a stack: where each runs and its state").argument("<stack>").action(async (stack: string) => (await actions()).ps(stack));
+  cmd.command("rm").description("remove a stack's services and networks (its volumes and their data stay)").argument("<stack>").action(async (stack: string) => (await actions()).rm(stack));
+  cmd
+    .command("scale")
+    .description("set the replicas of services: STACK_SERVICE=N …")
+    .argument("<service=replicas...>")
+    .action(async (pairs: string[]) => (await actions()).scale(pairs));
+  return cmd;
+}

@@ -1,0 +1,171 @@
+// Stacks on a real three-host Docker Swarm (swarm-nodes.ts: a dockerd per network namespace, one
+// manager and two workers), driven by `ros stack` as a user would. A web service answers on a
+// published port on every host and calls its backend by service name, across hosts over the stack's
+// overlay; scaled up and down; a second deploy of the same file changes nothing; a host that dies has
+// its tasks rescheduled elsewhere.
+// This machine's kernel has VXLAN but neither IPVS nor ESP, so here the overlay is plain and services
+// resolve by DNS round robin (endpoint_mode: dnsrr) with ports published on each host (mode: host);
+// the booted guest, whose kernel has both, checks the encrypted overlay and the routing mesh.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import type Docker from "dockerode";
+import { importBusybox } from "../fixtures/busybox-image.ts";
+import { killHostDockerd, swarmLab, until, type SwarmHost } from "./swarm-nodes.ts";
+
+const MAIN = join(import.meta.dirname, "../../os/cli/main.ts");
+const IMAGE = "corral-test/busybox:stack";
+const lab = swarmLab("cst", "10.77.0");
+const [n1, n2, n3] = lab.hosts as [SwarmHost, SwarmHost, SwarmHost];
+
+const STACK = `
+version: "3.8"
+services:
+  backend:
+    image: ${IMAGE}
+    command: ["sh", "-c", "while true; do echo \\"backend $$(hostname)\\" | nc -l -p 80; done"]
+    deploy:
+      replicas: \${BACKENDS:-3}
+      endpoint_mode: dnsrr
+  web:
+    image: ${IMAGE}
+    command: ["sh", "-c", "while true; do nc -l -p 8080 -e sh -c 'echo \\"web $$(hostname) <- $$(nc backend 80 </dev/null)\\"'; done"]
+    ports:
+      - { target: 8080, published: 8080, mode: host }
+    deploy:
+      mode: global
+      endpoint_mode: dnsrr
+networks:
+  default:
+    driver_opts: { encrypted: "false" }
+`;
+
+function ros(h: SwarmHost, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], { env: { ...process.env, ROS_ROOT: h.root } });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (err += d));
+    child.on("close", (code) => resolve({ code: code ?? 1, out, err }));
+  });
+}
+
+/** What a TCP client on host `h` (a container in its network) reads from addr:port. */
+async function fetchFrom(h: SwarmHost, addr: string, port: number): Promise<string> {
+  const c = await h.docker.createContainer({ Image: IMAGE, Cmd: ["nc", "-w", "5", addr, String(port)], Tty: true, HostConfig: { NetworkMode: "host" } });
+  try {
+    await c.start();
+    await c.wait();
+    return (await c.logs({ stdout: true, stderr: true })).toString("utf8").trim();
+  } finally {
+    await c.remove({ force: true });
+  }
+}
+
+interface Task { NodeID: string; Status: { State: string }; DesiredState: string }
+const running = async (d: Docker, service: string) => ((await d.listTasks({ filters: { service: [service], "desired-state": ["running"] } })) as Task[]).filter((t) => t.Status.State === "running");
+const nodeId = async (h: SwarmHost) => ((await h.docker.info()) as { Swarm: { NodeID: string } }).Swarm.NodeID;
+
+describe("ros stack on a three-host swarm", { timeout: 300_000 }, () => {
+  const file = join(lab.tmp, "web.yml");
+  before(async () => {
+    await lab.up();
+    await Promise.all(lab.hosts.map((h) => importBusybox(h.docker, IMAGE)));
+    await n1.docker.swarmInit({ ListenAddr: `${n1.addr}:2377`, AdvertiseAddr: n1.addr });
+    const { JoinTokens } = (await n1.docker.swarmInspect()) as { JoinTokens: { Worker: string } };
+    for (const h of [n2, n3]) await h.docker.swarmJoin({ ListenAddr: `${h.addr}:2377`, AdvertiseAddr: h.addr, RemoteAddrs: [`${n1.addr}:2377`], JoinToken: JoinTokens.Worker });
+    writeFileSync(file, STACK);
+  });
+  after(() => lab.down());
+
+  test("deploy: the web service on every host calls the backend by name, on other hosts too", async (t) => {
+    const r = await ros(n1, "stack", "deploy", "-c", file, "shop");
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /network shop_default: created/);
+    assert.match(r.out, /service shop_backend: created/);
+    assert.match(r.out, /service shop_web: created/);
+    const net = (await n1.docker.getNetwork("shop_default").inspect()) as { Driver: string; Labels: Record<string, string> };
+    assert.equal(net.Driver, "overlay");
+    assert.equal(net.Labels["com.docker.stack.namespace"], "shop");
+    const backends = await until("3 backends running", async () => {
+      const tasks = await running(n1.docker, "shop_backend");
+      return tasks.length === 3 && tasks;
+    }, 90_000);
+    assert.equal(new Set(backends.map((x) => x.NodeID)).size, 3, "the swarm spreads the backends over the three hosts");
+    await until("a web task on each host", async () => (await running(n1.docker, "shop_web")).length === 3, 90_000);
+    const seen = new Map<string, Set<string>>();
+    for (const h of lab.hosts) {
+      await until(`${h.name}'s published port to answer from ${h.name}'s own web task`, async () => {
+        for (let i = 0; i < 4; i++) {
+          const reply = await fetchFrom(h, h.addr, 8080);
+          const m = /^web (\w+) <- backend (\w+)$/.exec(reply);
+          if (m) seen.set(h.name, (seen.get(h.name) ?? new Set()).add(m[2]!));
+        }
+        return (seen.get(h.name)?.size ?? 0) >= 2;
+      }, 60_000);
+    }
+    t.diagnostic(`backends each web reached: ${[...seen].map(([k, v]) => `${k}: ${[...v].join(",")}`).join("; ")}`);
+    // Two distinct backends from one web task means at least one answered from another host.
+    for (const h of lab.hosts) assert.ok(seen.get(h.name)!.size >= 2);
+    const ls = await ros(n1, "stack", "ls");
+    assert.match(ls.out, /^shop\s+2$/m, ls.out);
+    const ps = await ros(n1, "stack", "ps", "shop");
+    assert.equal(ps.code, 0, ps.err);
+    assert.equal(ps.out.split("\n").filter((l) => /shop_backend\.\d+ .* running +running/.test(l)).length, 3, ps.out);
+  });
+
+  test("a second deploy of the same file changes nothing", async () => {
+    const before = ((await n1.docker.getService("shop_backend").inspect()) as { Version: { Index: number } }).Version.Index;
+    const r = await ros(n1, "stack", "deploy", "-c", file, "shop");
+    assert.equal(r.code, 0, r.err);
+    assert.doesNotMatch(r.out, /created|updated/, r.out);
+    assert.equal(((await n1.docker.getService("shop_backend").inspect()) as { Version: { Index: number } }).Version.Index, before);
+  });
+
+  test("scale up and down", async () => {
+    const up = await ros(n1, "stack", "scale", "shop_backend=5");
+    assert.equal(up.code, 0, up.err);
+    await until("5 backends", async () => (await running(n1.docker, "shop_backend")).length === 5, 60_000);
+    const down = await ros(n1, "stack", "scale", "shop_backend=1");
+    assert.equal(down.code, 0, down.err);
+    await until("1 backend", async () => (await running(n1.docker, "shop_backend")).length === 1, 60_000);
+    const bad = await ros(n1, "stack", "scale", "shop_web=2");
+    assert.equal(bad.code, 1);
+    assert.match(bad.err, /global service/);
+    const none = await ros(n1, "stack", "scale", "shop_nothing=2");
+    assert.match(none.err, /no service shop_nothing/);
+    // A deploy after a scale keeps the scale: the file did not change.
+    await ros(n1, "stack", "deploy", "-c", file, "shop");
+    assert.equal(((await n1.docker.getService("shop_backend").inspect()) as { Spec: { Mode: { Replicated: { Replicas: number } } } }).Spec.Mode.Replicated.Replicas, 1);
+    const four = await ros(n1, "stack", "deploy", "-c", file, "--var", "BACKENDS=4", "shop");
+    assert.match(four.out, /service shop_backend: updated/);
+    await until("4 backends", async () => (await running(n1.docker, "shop_backend")).length === 4, 60_000);
+  });
+
+  test("a host that dies has its backend rescheduled on the others", async (t) => {
+    const dead = await nodeId(n3);
+    await until("a backend on n3", async () => (await running(n1.docker, "shop_backend")).some((x) => x.NodeID === dead), 30_000);
+    const t0 = Date.now();
+    await killHostDockerd(n3);
+    const moved = await until("4 backends running without n3", async () => {
+      const tasks = await running(n1.docker, "shop_backend");
+      return tasks.length === 4 && tasks.every((x) => x.NodeID !== dead) && tasks;
+    }, 90_000);
+    t.diagnostic(`rescheduled ${Date.now() - t0} ms after n3's Docker stopped`);
+    assert.equal(moved.length, 4);
+  });
+
+  test("rm removes the services and the network", async () => {
+    const r = await ros(n1, "stack", "rm", "shop");
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /network shop_default: removed/);
+    assert.deepEqual(await n1.docker.listServices(), []);
+    assert.equal((await ros(n1, "stack", "ls")).out.trim(), "NAME  SERVICES");
+    const again = await ros(n1, "stack", "rm", "shop");
+    assert.equal(again.code, 1);
+    assert.match(again.err, /no stack shop/);
+  });
+});
