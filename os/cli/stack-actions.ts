@@ -5,6 +5,7 @@ import { paths } from "../paths.ts";
 import { deployStack, listStacks, removeStack, scaleService, stackTasks, type Change } from "../stack/deploy.ts";
 import { loadStack, StackFileError } from "../stack/load.ts";
 import { stackPlan } from "../stack/specs.ts";
+import { confirmUpgrade, rollbackUpgrade, UpgradeError, upgradeService } from "../stack/upgrade.ts";
 import { fail, say } from "./output.ts";
 
 const userDocker = () => new Docker({ socketPath: paths.userDockerSocket });
@@ -31,6 +32,7 @@ async function withDocker<T>(what: string, fn: (d: Docker) => Promise<T>): Promi
     return await fn(userDocker());
   } catch (e) {
     if (e instanceof StackFileError) return fail([`${what}: refused, nothing was deployed:`, e.message]);
+    if (e instanceof UpgradeError) return fail([`${what}: ${e.message}`]);
     return fail([`${what}: ${dockerMessage(e)}`]);
   }
 }
@@ -60,4 +62,23 @@ export const scale = (pairs: string[]) => withDocker("ros stack scale", async (d
     await scaleService(d, name, Number(n));
     say(`${name} scaled to ${n}`);
   }
+});
+
+export const upgrade = (service: string, o: { image?: string; confirm?: boolean; rollback?: boolean; timeout: string; watch: string }) => withDocker("ros stack upgrade", async (d) => {
+  const seconds = (v: string, flag: string) => (/^\d+(\.\d+)?$/.test(v) ? Number(v) * 1000 : fail([`ros stack upgrade: ${flag} ${v}: a number of seconds`]));
+  const opts = { timeoutMs: seconds(o.timeout, "--timeout"), settleMs: seconds(o.watch, "--watch"), watchMs: seconds(o.watch, "--watch"), progress: say };
+  if ([o.image !== undefined, o.confirm, o.rollback].filter(Boolean).length !== 1) fail(["ros stack upgrade: give one of --image IMAGE, --confirm or --rollback"]);
+  if (o.confirm) {
+    await confirmUpgrade(d, service, opts);
+    say(`${service}: upgrade confirmed; the clone is removed`);
+    return;
+  }
+  if (o.rollback) {
+    await rollbackUpgrade(d, service);
+    say(`${service}: rolled back; the traffic is on the old version again and the clone is removed`);
+    return;
+  }
+  const r = await upgradeService(d, service, o.image!, opts);
+  if (!r.switched) fail([`ros stack upgrade: ${service}: the new version failed its checks (${r.why}); rolled back, ${service} still serves`]);
+  else say(`${service}: traffic switched to ${r.clone}; the old version stands by: ros stack upgrade ${service} --confirm (or --rollback)`);
 });

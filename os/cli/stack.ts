@@ -22,5 +22,15 @@ export function stackCommand(): Command {
     .description("set the replicas of services: STACK_SERVICE=N …")
     .argument("<service=replicas...>")
     .action(async (pairs: string[]) => (await actions()).scale(pairs));
+  cmd
+    .command("upgrade")
+    .description("upgrade by clone: IMAGE runs beside the service, takes its traffic once healthy; the old one stands by")
+    .argument("<service>", "STACK_SERVICE")
+    .option("--image <image>", "the new image (already on every node)")
+    .option("--confirm", "keep the upgrade: the service takes the new image and its traffic back, the clone goes")
+    .option("--rollback", "undo the switch: the traffic goes back to the old service, the clone goes")
+    .option("--timeout <seconds>", "how long the clone has to become healthy", "120")
+    .option("--watch <seconds>", "how long the clone must stay healthy, before and after the switch", "5")
+    .action(async (service: string, o: { image?: string; confirm?: boolean; rollback?: boolean; timeout: string; watch: string }) => (await actions()).upgrade(service, o));
   return cmd;
 }

@@ -17,6 +17,8 @@ import { killHostDockerd, swarmLab, until, type SwarmHost } from "./swarm-nodes.
 
 const MAIN = join(import.meta.dirname, "../../os/cli/main.ts");
 const IMAGE = "corral-test/busybox:stack";
+// The backend's versions: each knows its number; version 3 lacks the file its health check tests.
+const APP = "corral-test/app";
 const lab = swarmLab("cst", "10.77.0");
 const [n1, n2, n3] = lab.hosts as [SwarmHost, SwarmHost, SwarmHost];
 
@@ -24,8 +26,9 @@ const STACK = `
 version: "3.8"
 services:
   backend:
-    image: ${IMAGE}
-    command: ["sh", "-c", "while true; do echo \\"backend $$(hostname)\\" | nc -l -p 80; done"]
+    image: ${APP}:1
+    command: ["sh", "-c", "while true; do echo \\"backend $$(hostname) v$$(cat /version)\\" | nc -l -p 80; done"]
+    healthcheck: { test: ["CMD", "test", "-f", "/ok"], interval: 1s, retries: 2 }
     deploy:
       replicas: \${BACKENDS:-3}
       endpoint_mode: dnsrr
@@ -73,7 +76,16 @@ describe("ros stack on a three-host swarm", { timeout: 300_000 }, () => {
   const file = join(lab.tmp, "web.yml");
   before(async () => {
     await lab.up();
-    await Promise.all(lab.hosts.map((h) => importBusybox(h.docker, IMAGE)));
+    await Promise.all(lab.hosts.map(async (h) => {
+      await importBusybox(h.docker, IMAGE);
+      for (const v of [1, 2, 3]) {
+        const c = await h.docker.createContainer({ Image: IMAGE, Cmd: ["sh", "-c", `echo ${v} > /version${v === 3 ? "" : " && touch /ok"}`] });
+        await c.start();
+        await c.wait();
+        await c.commit({ repo: APP, tag: String(v) });
+        await c.remove();
+      }
+    }));
     await n1.docker.swarmInit({ ListenAddr: `${n1.addr}:2377`, AdvertiseAddr: n1.addr });
     const { JoinTokens } = (await n1.docker.swarmInspect()) as { JoinTokens: { Worker: string } };
     for (const h of [n2, n3]) await h.docker.swarmJoin({ ListenAddr: `${h.addr}:2377`, AdvertiseAddr: h.addr, RemoteAddrs: [`${n1.addr}:2377`], JoinToken: JoinTokens.Worker });
@@ -97,14 +109,17 @@ describe("ros stack on a three-host swarm", { timeout: 300_000 }, () => {
     assert.equal(new Set(backends.map((x) => x.NodeID)).size, 3, "the swarm spreads the backends over the three hosts");
     await until("a web task on each host", async () => (await running(n1.docker, "shop_web")).length === 3, 90_000);
     const seen = new Map<string, Set<string>>();
+    const replies: string[] = [];
     for (const h of lab.hosts) {
-      await until(`${h.name}'s published port to answer from ${h.name}'s own web task`, async () => {
+      await until(`${h.name}'s published port to answer from two backends`, async () => {
         for (let i = 0; i < 4; i++) {
           const reply = await fetchFrom(h, h.addr, 8080);
-          const m = /^web (\w+) <- backend (\w+)$/.exec(reply);
+          replies.push(reply);
+          const m = /^web (\w+) <- backend (\w+) v\d$/.exec(reply);
           if (m) seen.set(h.name, (seen.get(h.name) ?? new Set()).add(m[2]!));
         }
-        return (seen.get(h.name)?.size ?? 0) >= 2;
+        if ((seen.get(h.name)?.size ?? 0) >= 2) return true;
+        throw new Error(`replies: ${JSON.stringify(replies.slice(-4))}`);
       }, 60_000);
     }
     t.diagnostic(`backends each web reached: ${[...seen].map(([k, v]) => `${k}: ${[...v].join(",")}`).join("; ")}`);
@@ -143,6 +158,54 @@ describe("ros stack on a three-host swarm", { timeout: 300_000 }, () => {
     const four = await ros(n1, "stack", "deploy", "-c", file, "--var", "BACKENDS=4", "shop");
     assert.match(four.out, /service shop_backend: updated/);
     await until("4 backends", async () => (await running(n1.docker, "shop_backend")).length === 4, 60_000);
+  });
+
+  /** The backend versions n1's web task reached in `tries` calls. */
+  const versions = async (tries = 6) => {
+    const seen = new Set<string>();
+    for (let i = 0; i < tries; i++) seen.add(/ v(\d)$/.exec(await fetchFrom(n1, n1.addr, 8080))?.[1] ?? "none");
+    return [...seen].sort().join(",");
+  };
+  const image = async (service: string) => ((await n1.docker.getService(service).inspect()) as { Spec: { TaskTemplate: { ContainerSpec: { Image: string } } } }).Spec.TaskTemplate.ContainerSpec.Image;
+  const serviceNames = async () => ((await n1.docker.listServices()) as { Spec: { Name: string } }[]).map((s) => s.Spec.Name).sort();
+
+  test("upgrade by clone: a version failing its health check never gets the traffic; the clone is removed by itself", async (t) => {
+    const t0 = Date.now();
+    const r = await ros(n1, "stack", "upgrade", "shop_backend", "--image", `${APP}:3`, "--timeout", "60", "--watch", "2");
+    t.diagnostic(`refused after ${Date.now() - t0} ms: ${r.err.trim()}`);
+    assert.equal(r.code, 1, r.out);
+    assert.match(r.err, /shop_backend: the new version failed its checks \(a task failed: .*\); rolled back, shop_backend still serves/);
+    assert.deepEqual(await serviceNames(), ["shop_backend", "shop_web"]);
+    assert.equal(await versions(), "1");
+  });
+
+  test("upgrade by clone: a healthy version takes the traffic, the old one stands by; --rollback switches back, --confirm keeps it", async (t) => {
+    let t0 = Date.now();
+    const r = await ros(n1, "stack", "upgrade", "shop_backend", "--image", `${APP}:2`, "--watch", "2");
+    assert.equal(r.code, 0, r.err);
+    t.diagnostic(`switched after ${Date.now() - t0} ms`);
+    assert.match(r.out, /traffic switched to shop_backend-next; the old version stands by/);
+    assert.equal(await until("only version 2 to answer", async () => (await versions()) === "2" && "2", 30_000), "2");
+    assert.deepEqual(await serviceNames(), ["shop_backend", "shop_backend-next", "shop_web"]);
+    assert.equal(await image("shop_backend"), `${APP}:1`, "the old version still runs, standing by");
+    const twice = await ros(n1, "stack", "upgrade", "shop_backend", "--image", `${APP}:2`);
+    assert.match(twice.err, /has an upgrade waiting: ros stack upgrade shop_backend --confirm, or --rollback/);
+
+    const back = await ros(n1, "stack", "upgrade", "shop_backend", "--rollback");
+    assert.equal(back.code, 0, back.err);
+    assert.equal(await until("version 1 to answer again", async () => (await versions()) === "1" && "1", 30_000), "1");
+    assert.deepEqual(await serviceNames(), ["shop_backend", "shop_web"]);
+
+    t0 = Date.now();
+    assert.equal((await ros(n1, "stack", "upgrade", "shop_backend", "--image", `${APP}:2`, "--watch", "2")).code, 0);
+    const kept = await ros(n1, "stack", "upgrade", "shop_backend", "--confirm", "--watch", "2");
+    assert.equal(kept.code, 0, kept.err);
+    t.diagnostic(`upgraded and confirmed in ${Date.now() - t0} ms`);
+    assert.equal(await image("shop_backend"), `${APP}:2`);
+    assert.deepEqual(await serviceNames(), ["shop_backend", "shop_web"]);
+    assert.equal(await until("version 2 from the service itself", async () => (await versions()) === "2" && "2", 30_000), "2");
+    const none = await ros(n1, "stack", "upgrade", "shop_backend", "--rollback");
+    assert.match(none.err, /has no upgrade waiting/);
   });
 
   test("a host that dies has its backend rescheduled on the others", async (t) => {
