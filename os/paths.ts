@@ -112,6 +112,8 @@ export const paths = {
   configTry: p("/var/lib/rancher/conf/.try.json"),
   /** Config changes made with mode `next-boot`: init writes them into cloud-config.yml before it reads the config. */
   nextBootConfig: p("/var/lib/rancher/conf/next-boot.json"),
+  /** `ros volume snapshot`'s archives (NAME/TIME.tar and its .sha256), on the state partition once installed. */
+  volumeSnapshots: p("/var/lib/rancher/volumes"),
 };
 
 /**

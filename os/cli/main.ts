@@ -13,6 +13,7 @@ import { analyzeCommand } from "./analyze.ts";
 import { apiCommand } from "./api.ts";
 import { tlsCommand } from "./tls.ts";
 import { stackCommand } from "./stack.ts";
+import { volumeCommand } from "./volume.ts";
 import { networkCommands } from "../../system-services/network/cli.ts";
 
 export function program(): Command {
@@ -52,6 +53,7 @@ export function program(): Command {
   ros.addCommand(tlsCommand());
   ros.addCommand(apiCommand());
   ros.addCommand(stackCommand());
+  ros.addCommand(volumeCommand());
   for (const c of networkCommands()) ros.addCommand(c);
   ros.addCommand(choiceCommand("console"));
   ros.addCommand(choiceCommand("engine"));

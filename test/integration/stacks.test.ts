@@ -8,7 +8,9 @@
 // the booted guest, whose kernel has both, checks the encrypted overlay and the routing mesh.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type Docker from "dockerode";
@@ -44,6 +46,52 @@ networks:
   default:
     driver_opts: { encrypted: "false" }
 `;
+
+// A stateful service: its volume lives on the manager, where the service is placed.
+const VAULT = `
+services:
+  keeper:
+    image: ${IMAGE}
+    command: ["sh", "-c", "[ -f /data/msg ] || echo first > /data/msg; exec sleep 3600"]
+    volumes: ["data:/data"]
+    deploy:
+      placement: { constraints: ["node.role == manager"] }
+      endpoint_mode: dnsrr
+volumes:
+  data: {}
+networks:
+  default:
+    driver_opts: { encrypted: "false" }
+`;
+
+/** A store that keeps what is PUT and serves it back, as an S3 presigned URL would. */
+function objectStore(): Promise<{ server: Server; url: string; objects: Map<string, Buffer> }> {
+  const objects = new Map<string, Buffer>();
+  const server = createServer((req, res) => {
+    if (req.method === "PUT") {
+      const parts: Buffer[] = [];
+      req.on("data", (b: Buffer) => parts.push(b));
+      req.on("end", () => (objects.set(req.url!, Buffer.concat(parts)), res.writeHead(200).end()));
+      return;
+    }
+    const o = objects.get(req.url!);
+    if (o) res.writeHead(200).end(o);
+    else res.writeHead(404).end();
+  });
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, objects })));
+}
+
+/** The volume's /msg, read by a container on host `h`. */
+async function volumeMessage(h: SwarmHost, volume: string): Promise<string> {
+  const c = await h.docker.createContainer({ Image: IMAGE, Cmd: ["cat", "/data/msg"], Tty: true, HostConfig: { Mounts: [{ Type: "volume", Source: volume, Target: "/data" }] } });
+  try {
+    await c.start();
+    await c.wait();
+    return (await c.logs({ stdout: true, stderr: true })).toString("utf8").trim();
+  } finally {
+    await c.remove({ force: true });
+  }
+}
 
 function ros(h: SwarmHost, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
@@ -209,6 +257,58 @@ describe("ros stack on a three-host swarm", { timeout: 300_000 }, () => {
     assert.match(none.err, /has no upgrade waiting/);
   });
 
+  test("a stateful service's volume: snapshot, backup to a URL, restore with its data; a bad checksum or a volume in use is refused", async () => {
+    const vault = join(lab.tmp, "vault.yml");
+    writeFileSync(vault, VAULT);
+    assert.equal((await ros(n1, "stack", "deploy", "-c", vault, "vault")).code, 0);
+    await until("the keeper running", async () => (await running(n1.docker, "vault_keeper")).length === 1, 60_000);
+    await until("the keeper's first message", async () => (await volumeMessage(n1, "vault_data")) === "first");
+    const snap = await ros(n1, "volume", "snapshot", "vault_data");
+    assert.equal(snap.code, 0, snap.err);
+    const file = snap.out.trim();
+    assert.match(file, /var\/lib\/rancher\/volumes\/vault_data\/.+\.tar$/);
+    assert.match(readFileSync(`${file}.sha256`, "utf8"), /^[0-9a-f]{64}  .+\.tar\n$/);
+    const store = await objectStore();
+    try {
+      const up = await ros(n1, "volume", "backup", "vault_data", "--to", `${store.url}/b/vault.tar`);
+      assert.equal(up.code, 0, up.err);
+      assert.ok(store.objects.get("/b/vault.tar")!.length > 0);
+      assert.match(store.objects.get("/b/vault.tar.sha256")!.toString(), /^[0-9a-f]{64}  vault\.tar\n$/);
+
+      // The data changes; the volume is in use, so a restore is refused and changes nothing.
+      const w = await n1.docker.createContainer({ Image: IMAGE, Cmd: ["sh", "-c", "echo second > /data/msg"], HostConfig: { Mounts: [{ Type: "volume", Source: "vault_data", Target: "/data" }] } });
+      await w.start();
+      await w.wait();
+      await w.remove();
+      const busy = await ros(n1, "volume", "restore", "vault_data", "--from", file);
+      assert.equal(busy.code, 1);
+      assert.match(busy.err, /volume vault_data is in use by vault_keeper\.1\.\w+ \(running\); stop what uses it first/);
+      assert.equal(await volumeMessage(n1, "vault_data"), "second");
+
+      assert.equal((await ros(n1, "stack", "scale", "vault_keeper=0")).code, 0);
+      await until("the keeper stopped", async () => ((await n1.docker.listContainers({ filters: { label: ["com.docker.swarm.service.name=vault_keeper"] } })) as unknown[]).length === 0, 30_000);
+      // A damaged archive is refused before the volume is touched.
+      store.objects.set("/b/bad.tar", Buffer.concat([store.objects.get("/b/vault.tar")!, Buffer.from("x")]));
+      store.objects.set("/b/bad.tar.sha256", store.objects.get("/b/vault.tar.sha256")!);
+      const bad = await ros(n1, "volume", "restore", "vault_data", "--from", `${store.url}/b/bad.tar`);
+      assert.equal(bad.code, 1);
+      assert.match(bad.err, /does not match its checksum .*nothing was restored/);
+      assert.equal(await volumeMessage(n1, "vault_data"), "second");
+
+      const back = await ros(n1, "volume", "restore", "vault_data", "--from", `${store.url}/b/vault.tar`);
+      assert.equal(back.code, 0, back.err);
+      assert.equal(await volumeMessage(n1, "vault_data"), "first");
+      // What it held before the restore was kept.
+      const previous = /what it held before: (.+)\)$/m.exec(back.out)![1]!;
+      assert.ok(existsSync(previous) && existsSync(`${previous}.sha256`));
+      const local = await ros(n1, "volume", "restore", "vault_data", "--from", previous);
+      assert.equal(local.code, 0, local.err);
+      assert.equal(await volumeMessage(n1, "vault_data"), "second");
+    } finally {
+      store.server.close();
+    }
+  });
+
   test("a host that dies has its backends rescheduled on the others", async (t) => {
     const tasks = await running(n1.docker, "shop_backend");
     const ids = new Map(await Promise.all([n2, n3].map(async (h) => [await nodeId(h), h] as const)));
@@ -226,6 +326,7 @@ describe("ros stack on a three-host swarm", { timeout: 300_000 }, () => {
   });
 
   test("rm removes the services and the network", async () => {
+    assert.equal((await ros(n1, "stack", "rm", "vault")).code, 0);
     const r = await ros(n1, "stack", "rm", "shop");
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /network shop_default: removed/);
