@@ -4,9 +4,12 @@ import { dockerMessage } from "../../system-services/agent/swarm.ts";
 import { paths } from "../paths.ts";
 import { deployStack, listStacks, removeStack, scaleService, stackTasks, type Change } from "../stack/deploy.ts";
 import { loadStack, StackFileError } from "../stack/load.ts";
+import { loadConfig } from "../../cloud-config/load.ts";
+import { CatalogError } from "../services/catalog/errors.ts";
+import { catalogCompose, catalogStack, catalogStacks } from "../stack/catalog.ts";
 import { stackPlan } from "../stack/specs.ts";
 import { confirmUpgrade, rollbackUpgrade, UpgradeError, upgradeService } from "../stack/upgrade.ts";
-import { fail, say } from "./output.ts";
+import { fail, say, warn } from "./output.ts";
 
 const userDocker = () => new Docker({ socketPath: paths.userDockerSocket });
 
@@ -32,7 +35,7 @@ async function withDocker<T>(what: string, fn: (d: Docker) => Promise<T>): Promi
     return await fn(userDocker());
   } catch (e) {
     if (e instanceof StackFileError) return fail([`${what}: refused, nothing was deployed:`, e.message]);
-    if (e instanceof UpgradeError) return fail([`${what}: ${e.message}`]);
+    if (e instanceof UpgradeError || e instanceof CatalogError) return fail([`${what}: ${e.message}`]);
     return fail([`${what}: ${dockerMessage(e)}`]);
   }
 }
@@ -81,4 +84,24 @@ export const upgrade = (service: string, o: { image?: string; confirm?: boolean;
   const r = await upgradeService(d, service, o.image!, opts);
   if (!r.switched) fail([`ros stack upgrade: ${service}: the new version failed its checks (${r.why}); rolled back, ${service} still serves`]);
   else say(`${service}: traffic switched to ${r.clone}; the old version stands by: ros stack upgrade ${service} --confirm (or --rollback)`);
+});
+
+export const catalogList = (o: { update?: boolean }) => withDocker("ros stack catalog list", async () => {
+  const entries = await catalogStacks(loadConfig().config, { warn, preferCache: !o.update });
+  table([["NAME", "REPOSITORY"], ...entries.map((e) => [e.name, e.repo])]);
+});
+
+export const catalogShow = (name: string) => withDocker("ros stack catalog show", async () => {
+  const e = await catalogStack(loadConfig().config, name, { warn, preferCache: true });
+  say(`stack ${e.name} (repository ${e.repo}, ${e.source})${e.description ? `: ${e.description}` : ""}`);
+  const vars = Object.entries(e.variables);
+  say(vars.length ? "variables:" : "variables: none");
+  for (const [k, v] of vars) say(`  ${k}${v.default === undefined ? " (required)" : ` = ${v.default}`}${v.description ? `  ${v.description}` : ""}`);
+  say("");
+  process.stdout.write(e.text.endsWith("\n") ? e.text : `${e.text}\n`);
+});
+
+export const catalogDeploy = (name: string, o: { var: string[]; as?: string }) => withDocker("ros stack catalog deploy", async (d) => {
+  const e = await catalogStack(loadConfig().config, name, { warn, preferCache: true });
+  report(await deployStack(d, stackPlan(o.as ?? e.name, catalogCompose(e, parseVars(o.var, "ros stack catalog deploy --var")))));
 });

@@ -32,5 +32,15 @@ export function stackCommand(): Command {
     .option("--timeout <seconds>", "how long the clone has to become healthy", "120")
     .option("--watch <seconds>", "how long the clone must stay healthy, before and after the switch", "5")
     .action(async (service: string, o: { image?: string; confirm?: boolean; rollback?: boolean; timeout: string; watch: string }) => (await actions()).upgrade(service, o));
+  const catalog = cmd.command("catalog").description("stacks the repositories offer (index.yml stacks:, rancher.repositories)");
+  catalog.command("list").description("the stacks on offer, and from which repository").option("-u, --update", "ask the repositories again rather than use their cached copies").action(async (o: { update?: boolean }) => (await actions()).catalogList(o));
+  catalog.command("show").description("a stack's variables (with their defaults) and its Compose file").argument("<name>", "NAME or REPO/NAME").action(async (name: string) => (await actions()).catalogShow(name));
+  catalog
+    .command("deploy")
+    .description("deploy a stack from the catalog, its variables filled from their defaults and --var")
+    .argument("<name>", "NAME or REPO/NAME")
+    .option("--var <NAME=VALUE>", "a value for one of the stack's variables (repeatable)", collect, [])
+    .option("--as <stack>", "the deployed stack's name (the entry's name by default)")
+    .action(async (name: string, o: { var: string[]; as?: string }) => (await actions()).catalogDeploy(name, o));
   return cmd;
 }

@@ -8,12 +8,13 @@
 // the booted guest, whose kernel has both, checks the encrypted overlay and the routing mesh.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type Docker from "dockerode";
+import { stringify } from "yaml";
 import { importBusybox } from "../fixtures/busybox-image.ts";
 import { killHostDockerd, swarmLab, until, type SwarmHost } from "./swarm-nodes.ts";
 
@@ -309,6 +310,46 @@ describe("ros stack on a three-host swarm", { timeout: 300_000 }, () => {
     }
   });
 
+  test("a catalog stack deployed with its variables: defaults, given values, a required one", async () => {
+    const repo = join(lab.tmp, "repo");
+    mkdirSync(join(repo, "stacks"), { recursive: true });
+    writeFileSync(join(repo, "index.yml"), "stacks:\n  - greeter\n");
+    writeFileSync(join(repo, "stacks/greeter.yml"), `x-description: says hello to someone
+x-variables:
+  GREETING: { description: what it says, default: hello }
+  REPLICAS: { default: 1 }
+  WHO: { description: whom it greets }
+services:
+  greeter:
+    image: ${IMAGE}
+    command: ["sh", "-c", "exec sleep 3600"]
+    environment: { MESSAGE: "\${GREETING} \${WHO}" }
+    deploy: { replicas: "\${REPLICAS}", endpoint_mode: dnsrr }
+networks:
+  default: { driver_opts: { encrypted: "false" } }
+`);
+    mkdirSync(join(n1.root, "var/lib/rancher/conf"), { recursive: true });
+    writeFileSync(join(n1.root, "var/lib/rancher/conf/cloud-config.yml"), stringify({ rancher: { repositories: { lab: { url: repo } } } }));
+    const list = await ros(n1, "stack", "catalog", "list");
+    assert.equal(list.code, 0, list.err);
+    assert.match(list.out, /^greeter\s+lab$/m);
+    const show = await ros(n1, "stack", "catalog", "show", "greeter");
+    assert.match(show.out, /^stack greeter \(repository lab, .*\): says hello to someone$/m);
+    assert.match(show.out, /^  GREETING = hello  what it says$/m);
+    assert.match(show.out, /^  WHO \(required\)  whom it greets$/m);
+    const missing = await ros(n1, "stack", "catalog", "deploy", "greeter");
+    assert.equal(missing.code, 1);
+    assert.match(missing.err, /stack greeter needs a value for WHO:\n +--var WHO=… \(whom it greets\)/);
+    const typo = await ros(n1, "stack", "catalog", "deploy", "greeter", "--var", "WH0=x");
+    assert.match(typo.err, /has no variable WH0.*\n.*did you mean WHO\?/);
+    const r = await ros(n1, "stack", "catalog", "deploy", "greeter", "--var", "WHO=world", "--var", "REPLICAS=2", "--as", "hi");
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /service hi_greeter: created/);
+    const spec = ((await n1.docker.getService("hi_greeter").inspect()) as { Spec: { TaskTemplate: { ContainerSpec: { Env: string[] } } } }).Spec;
+    assert.deepEqual(spec.TaskTemplate.ContainerSpec.Env, ["MESSAGE=hello world"]);
+    await until("2 greeters", async () => (await running(n1.docker, "hi_greeter")).length === 2, 60_000);
+  });
+
   test("a host that dies has its backends rescheduled on the others", async (t) => {
     const tasks = await running(n1.docker, "shop_backend");
     const ids = new Map(await Promise.all([n2, n3].map(async (h) => [await nodeId(h), h] as const)));
@@ -326,7 +367,7 @@ describe("ros stack on a three-host swarm", { timeout: 300_000 }, () => {
   });
 
   test("rm removes the services and the network", async () => {
-    assert.equal((await ros(n1, "stack", "rm", "vault")).code, 0);
+    for (const stack of ["vault", "hi"]) assert.equal((await ros(n1, "stack", "rm", stack)).code, 0);
     const r = await ros(n1, "stack", "rm", "shop");
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /network shop_default: removed/);

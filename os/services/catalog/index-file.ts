@@ -1,5 +1,5 @@
-// A repository's index.yml: the names it offers under services:, consoles: and engines: (each may
-// be missing). A name that could not be a file name is skipped with a warning, not the whole index.
+// A repository's index.yml: the names it offers under services:, consoles:, engines: and stacks:
+// (each may be missing). A name that could not be a file name is skipped with a warning, not the whole index.
 import { diag, errorsIn, formatDiagnostic, type Diagnostic } from "../../../cloud-config/diagnostics.ts";
 import { parseConfig } from "../../../cloud-config/parse.ts";
 import { isMapValue } from "../../../cloud-config/tree.ts";
@@ -7,7 +7,8 @@ import { CatalogError } from "./errors.ts";
 import { KINDS, type Kind } from "./kinds.ts";
 import { isSafeName } from "./names.ts";
 
-export type RepoIndex = Record<Kind, string[]>;
+/** A stack is not a system service: its entry is a Compose file (os/stack/catalog.ts), kept apart from the kinds. */
+export type RepoIndex = Record<Kind | "stacks", string[]>;
 
 export function parseIndex(text: string, file: string): { index: RepoIndex; warnings: string[] } {
   const parsed = parseConfig(text, file);
@@ -16,11 +17,11 @@ export function parseIndex(text: string, file: string): { index: RepoIndex; warn
     const { line, col } = parsed.locate(path);
     found.push(diag(severity, file, line, col, message, hint));
   };
-  const index: RepoIndex = { services: [], consoles: [], engines: [] };
+  const index: RepoIndex = { services: [], consoles: [], engines: [], stacks: [] };
   const value = parsed.value ?? {};
-  if (!errorsIn(found).length && !isMapValue(value)) at([], "error", "an index must be a map", "with `services:`, `consoles:` and `engines:` lists of names");
+  if (!errorsIn(found).length && !isMapValue(value)) at([], "error", "an index must be a map", "with `services:`, `consoles:`, `engines:` and `stacks:` lists of names");
   if (!errorsIn(found).length && isMapValue(value)) {
-    for (const kind of KINDS) {
+    for (const kind of [...KINDS, "stacks" as const]) {
       const names = value[kind] ?? [];
       if (!Array.isArray(names)) {
         at([kind], "error", `\`${kind}\` must be a list of names`, 'write one "- name" per line');
