@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { docker } from "./docker.ts";
 import { network } from "./network.ts";
-import { absPath, bool, int, ip, listenAddress, map, msg, scalar, str, strList, strOrList, tunnelUrl } from "./primitives.ts";
+import { absPath, bool, int, ip, listenAddress, map, msg, scalar, scalarMap, str, strList, strOrList, tunnelUrl } from "./primitives.ts";
 import { service } from "./service.ts";
 
 const INCLUDE = msg("must be true or false", "true enables the service, false disables it");
@@ -68,6 +68,16 @@ export const rancher = z.strictObject({
     token: str().optional(),
     ca_file: absPath().optional(),
   }).optional(),
+  /**
+   * Swarm stacks the first manager (rancher.agent.swarm.init) deploys at boot and after each change,
+   * idempotently (os/stack/): a Compose file on the host, a catalog entry, or the file inline.
+   */
+  stacks: map(z.strictObject({
+    file: absPath().optional(),
+    catalog: str("a catalog stack name (NAME or REPO/NAME)").optional(),
+    compose: map(z.unknown(), "a Compose file's top level (services:, networks:, volumes:)").optional(),
+    vars: scalarMap("a map of variable names to values").optional(),
+  }).refine((s) => [s.file, s.catalog, s.compose].filter((x) => x !== undefined).length === 1, msg("needs exactly one of file:, catalog: or compose:", "file: /path/to/stack.yml, catalog: NAME, or compose: { services: … }")), "a map of stack names to { file | catalog | compose, vars }").optional(),
   debug: bool().optional(),
   autologin: strOrList("a console name (like ttyS0) or a list of them").optional(),
   restart_services: strList("a list of service names").optional(),

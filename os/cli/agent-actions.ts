@@ -33,6 +33,7 @@ export async function status(o: { output: string }): Promise<void> {
     return;
   }
   say(`agent:    ${agent.phase}${agent.message ? `: ${agent.message}` : ""} (at ${agent.updated})`);
+  for (const [name, outcome] of Object.entries(agent.stacks ?? {})) say(`stack:    ${name}: ${outcome}`);
   if (agent.lastError) say(`error:    ${agent.lastError}${agent.failures ? ` (${agent.failures} failed attempts${agent.nextAttempt ? `, next at ${agent.nextAttempt}` : ""})` : ""}`);
 }
 

@@ -21,6 +21,8 @@ export interface AgentOptions {
   backoff?: Backoff;
   refreshMs?: number;
   signal?: AbortSignal;
+  /** rancher.stacks, deployed on every pass while this node is the swarm's first manager (idempotent). */
+  stacks?: () => Promise<Record<string, string>>;
   /** The report and `ros agent leave`'s mark (paths.agentState, paths.agentLeft unless a test says). */
   files?: { state: string; left: string };
 }
@@ -29,7 +31,8 @@ const WAITING_POLL_MS = 3_000;
 const say = (m: string) => log("agent", m);
 
 /** What a member reports, labels applied where Docker lets this node apply them. */
-async function asMember(docker: Docker, swarm: SwarmConfig | undefined, m: Membership): Promise<Omit<AgentState, "updated">> {
+async function asMember(o: AgentOptions, swarm: SwarmConfig | undefined, m: Membership): Promise<Omit<AgentState, "updated">> {
+  const { docker } = o;
   const notes: string[] = [];
   const mismatch = roleMismatch(swarm, m);
   if (mismatch) notes.push(mismatch);
@@ -38,7 +41,9 @@ async function asMember(docker: Docker, swarm: SwarmConfig | undefined, m: Membe
       if (await setNodeLabels(docker, m.NodeID!, (cur) => mergedLabels(cur, swarm.labels))) say(`node labels set: ${Object.keys(swarm.labels).join(", ")}`);
     } else notes.push("labels: a worker cannot set node labels (Docker takes node updates from managers only); set them from a manager");
   }
-  return { phase: "member", nodeId: m.NodeID, role: roleOf(m), clusterId: m.Cluster?.ID, managers: managersOf(m), failures: 0, ...(notes.length ? { lastError: notes.join("; ") } : {}) };
+  const stacks = o.stacks && swarm?.init && m.ControlAvailable ? await o.stacks() : undefined;
+  for (const [name, outcome] of Object.entries(stacks ?? {})) if (outcome.startsWith("error: ")) notes.push(`stack ${name}: ${outcome.slice(7)}`);
+  return { phase: "member", nodeId: m.NodeID, role: roleOf(m), clusterId: m.Cluster?.ID, managers: managersOf(m), failures: 0, ...(stacks && Object.keys(stacks).length ? { stacks } : {}), ...(notes.length ? { lastError: notes.join("; ") } : {}) };
 }
 
 /** Runs until `signal` aborts. `onState` sees every report (tests wait on it). */
@@ -58,7 +63,7 @@ export async function runAgent(o: AgentOptions, onState: (s: AgentState) => void
       step = plan({ swarm, info: m, left: existsSync(files.left) });
       if (step.do === "nothing" || step.do === "wait") {
         if (m.LocalNodeState === "active") {
-          const s = await asMember(o.docker, swarm, m);
+          const s = await asMember(o, swarm, m);
           tell(`${step.why} (${s.role}; managers ${s.managers?.join(", ") || "-"})`);
           report(s);
         } else {

@@ -10,6 +10,7 @@ import { apiTlsDir } from "../../os/api/tls-dir.ts";
 import { log } from "../../os/log.ts";
 import { paths } from "../../os/paths.ts";
 import { runAgent } from "./agent.ts";
+import { deployConfiguredStacks } from "./stacks.ts";
 import { runTunnel } from "./tunnel.ts";
 
 async function serveApi(c: CloudConfig): Promise<Api> {
@@ -40,7 +41,7 @@ export async function agentInit(): Promise<void> {
   const tunnel = a?.url ? runTunnel({ url: a.url, token: a.token, caFile: a.ca_file, api, signal: stop.signal, log: (m) => log("agent", m) }) : undefined;
   const docker = new Docker({ socketPath: paths.userDockerSocket });
   log("agent", `user Docker at ${paths.userDockerSocket}`);
-  await runAgent({ docker, swarm: () => loadConfig().config.rancher?.agent?.swarm, signal: stop.signal });
+  await runAgent({ docker, swarm: () => loadConfig().config.rancher?.agent?.swarm, stacks: () => deployConfiguredStacks(docker, loadConfig().config), signal: stop.signal });
   await tunnel;
   await api.close();
   log("agent", "stopped (the node stays in the swarm; `ros agent leave` leaves it)");

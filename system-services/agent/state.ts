@@ -16,6 +16,8 @@ export interface AgentState {
   failures: number;
   nextAttempt?: string;
   message?: string;
+  /** rancher.stacks on the first manager: each stack's last outcome ("deployed (…)" or "error: …"). */
+  stacks?: Record<string, string>;
   updated: string;
 }
 

@@ -28,9 +28,23 @@ type Node = SwarmHost & { agent?: { child: ChildProcess; log: () => string } };
 const nodes: Node[] = lab.hosts;
 const [n1, n2, n3] = nodes as [Node, Node, Node];
 
-function setSwarm(n: Node, swarm: object): void {
+function setSwarm(n: Node, swarm: object, more: object = {}): void {
   mkdirSync(join(n.root, "var/lib/rancher/conf"), { recursive: true });
-  writeFileSync(join(n.root, "var/lib/rancher/conf/cloud-config.yml"), stringify({ rancher: { agent: { swarm } } }));
+  writeFileSync(join(n.root, "var/lib/rancher/conf/cloud-config.yml"), stringify({ rancher: { agent: { swarm }, ...more } }));
+}
+
+// rancher.stacks on the first manager: one from a file with a variable, one inline, one broken.
+const plainNet = { default: { driver_opts: { encrypted: "false" } } };
+const STACKS = {
+  hello: { file: "/var/lib/rancher/conf/stacks/hello.yml", vars: { SLEEP: 3600 } },
+  inline: { compose: { services: { idle: { image: IMAGE, command: ["sleep", "3600"], deploy: { endpoint_mode: "dnsrr" } } }, networks: plainNet } },
+  broken: { file: "/var/lib/rancher/conf/stacks/broken.yml" },
+};
+function writeStackFiles(n: Node): void {
+  const dir = join(n.root, "var/lib/rancher/conf/stacks");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "hello.yml"), stringify({ services: { hello: { image: IMAGE, command: ["sleep", "${SLEEP}"], deploy: { endpoint_mode: "dnsrr" } } }, networks: plainNet }));
+  writeFileSync(join(dir, "broken.yml"), "services:\n  web:\n    image: x\n    deploy:\n      replicas: lots\n");
 }
 const writeToken = (n: Node, token: string) => writeFileSync(join(n.root, TOKEN_FILE), `${token}\n`);
 
@@ -76,7 +90,8 @@ describe("the agent forms a swarm of three namespaced Dockers from cloud-config"
     await lab.up();
     // No registry: a service's image must be on every node already.
     await Promise.all(nodes.map((n) => importBusybox(n.docker, IMAGE)));
-    setSwarm(n1, { init: true, role: "manager", advertise_addr: n1.addr, listen_addr: `${n1.addr}:2377`, labels: { zone: "a" } });
+    setSwarm(n1, { init: true, role: "manager", advertise_addr: n1.addr, listen_addr: `${n1.addr}:2377`, labels: { zone: "a" } }, { stacks: STACKS });
+    writeStackFiles(n1);
     setSwarm(n2, { role: "worker", join: [`${n1.addr}:2377`], token_file: TOKEN_FILE, advertise_addr: n2.addr, listen_addr: `${n2.addr}:2377` });
     setSwarm(n3, { role: "manager", join: [`${n1.addr}:2377`], token_file: TOKEN_FILE, advertise_addr: n3.addr, listen_addr: `${n3.addr}:2377`, labels: { zone: "c" } });
   });
@@ -158,7 +173,24 @@ describe("the agent forms a swarm of three namespaced Dockers from cloud-config"
     await n1.docker.getService("csw-spread").remove();
   });
 
+  test("the first manager deploys rancher.stacks; a broken one is reported with its line, the others run", async () => {
+    const s = await until("n1's stacks deployed", () => {
+      const now = state(n1);
+      return now?.stacks?.inline ? now : undefined;
+    });
+    assert.match(s.stacks!.hello!, /^deployed \(2 created, 0 updated, 0 unchanged\)$/);
+    assert.match(s.stacks!.inline!, /^deployed \(2 created/);
+    assert.match(s.stacks!.broken!, /^error: .*broken\.yml:5:17: services\.web\.deploy\.replicas: /);
+    assert.match(s.lastError ?? "", /stack broken: /);
+    const spec = ((await n1.docker.getService("hello_hello").inspect()) as { Spec: { TaskTemplate: { ContainerSpec: { Args: string[] } } } }).Spec;
+    assert.deepEqual(spec.TaskTemplate.ContainerSpec.Args, ["sleep", "3600"]);
+    await n1.docker.getService("inline_idle").inspect();
+    const status = await ros(n1, "agent", "status");
+    assert.match(status.out, /^stack: +broken: error: /m);
+  });
+
   test("agents restarted change nothing: same nodes, same swarm, no join", async () => {
+    const helloVersion = ((await n1.docker.getService("hello_hello").inspect()) as { Version: { Index: number } }).Version.Index;
     const before1 = await swarmState(n1);
     const before2 = await swarmState(n2);
     for (const n of [n1, n2]) {
@@ -171,6 +203,8 @@ describe("the agent forms a swarm of three namespaced Dockers from cloud-config"
       assert.doesNotMatch(n.agent!.log(), /initializing|joining/, n.agent!.log());
     }
     assert.equal((await swarmState(n1)).Cluster?.ID, before1.Cluster?.ID);
+    assert.match(state(n1)!.stacks!.hello!, /^deployed \(0 created, 0 updated, 2 unchanged\)$/);
+    assert.equal(((await n1.docker.getService("hello_hello").inspect()) as { Version: { Index: number } }).Version.Index, helloVersion);
     assert.equal((await swarmState(n2)).NodeID, before2.NodeID);
   });
 

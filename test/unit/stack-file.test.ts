@@ -75,3 +75,13 @@ volumes:
   assert.equal(stackPlan("shop", parseStack("services:\n  db:\n    image: db:1\n", "s.yml")).services[0]!.spec.Labels[SPEC_HASH], stackPlan("shop", parseStack("services:\n  db: { image: 'db:1' }\n", "t.yml")).services[0]!.spec.Labels[SPEC_HASH]);
   assert.equal(nanoseconds("1h2m3.5s"), 3723.5e9);
 });
+
+test("rancher.stacks in cloud-config: one source per stack, errors at the stack's line", async () => {
+  const { validateText } = await import("../../cloud-config/validate.ts");
+  const ok = validateText("rancher:\n  stacks:\n    shop: { file: /var/lib/rancher/conf/stacks/shop.yml, vars: { N: 2 } }\n    hi: { catalog: greeter }\n    inline: { compose: { services: { a: { image: x } } } }\n", "c.yml");
+  assert.deepEqual(ok.diagnostics, []);
+  const both = validateText("rancher:\n  stacks:\n    shop:\n      file: /s.yml\n      catalog: greeter\n", "c.yml");
+  assert.match(both.diagnostics.map((d) => `${d.line}: ${d.message} (${d.hint})`).join("\n"), /^(4|5): .*needs exactly one of file:, catalog: or compose:/m);
+  const rel = validateText("rancher:\n  stacks:\n    shop: { file: stacks/shop.yml }\n", "c.yml");
+  assert.match(rel.diagnostics[0]!.message, /absolute path/);
+});
