@@ -1,4 +1,4 @@
-// /os: the running version, and an upgrade into the other slot (what `ros os upgrade` does; it
+// /os: the running version, what the host uses (metrics), and an upgrade into the other slot (what `ros os upgrade` does; it
 // boots once on the next reboot and stays only if it comes up healthy).
 import { loadConfig } from "../../cloud-config/load.ts";
 import { ImageRejected } from "../upgrade/receive.ts";
@@ -6,11 +6,23 @@ import { parsePublicKey } from "../upgrade/release.ts";
 import { SourceError } from "../upgrade/source.ts";
 import { upgrade } from "../upgrade/upgrade.ts";
 import { VERSION } from "../version.ts";
+import { engines } from "../services/engines.ts";
+import { hostMetrics } from "./host-metrics.ts";
 import { ApiError, type Route } from "./route.ts";
 
 export function osRoutes(): Route[] {
   return [
     { method: "GET", path: "/os/version", summary: "The running Corral version", handler: async () => ({ body: { version: VERSION } }) },
+    {
+      method: "GET",
+      path: "/os/metrics",
+      summary: "What the host uses: CPU (busy share, load, cores), memory, the filesystems Corral keeps data on, and each container of both Dockers (CPU share, memory)",
+      handler: async () => {
+        // A Docker that is not up yet is reported at once, not waited for.
+        const e = engines(undefined, undefined, 1000);
+        return { body: await hostMetrics([{ name: "system", docker: async () => (await e.system.ping(), e.system) }, { name: "user", docker: () => e.user() }]) };
+      },
+    },
     {
       method: "POST",
       path: "/os/upgrade",

@@ -101,6 +101,7 @@ describe("the OpenAPI document", () => {
     "POST /services/{name}/restart",
     "GET /services/{name}/logs",
     "GET /os/version",
+    "GET /os/metrics",
     "POST /os/upgrade",
     "GET /shell",
   ];
@@ -349,6 +350,32 @@ describe("services and the console shell, against a real system Docker", () => {
   });
   after(async () => {
     await dockerd?.stop();
+  });
+
+  test("metrics: the host's CPU, memory and disks, and each container's CPU and memory; a Docker that is down is named", async () => {
+    // The host's own /proc, as the agent (pid: host) sees it on a booted host.
+    symlinkSync("/proc", paths.proc);
+    const c = await dockerd.docker.createContainer({ Image: "local/bb:1", name: "metered", Cmd: ["sh", "-c", "while :; do :; done"] });
+    await c.start();
+    try {
+      const r = await call("GET", "/os/metrics");
+      assert.equal(r.status, 200, r.text);
+      const m = r.body as { cpu: { cores: number; busyPercent: number; load: number[] }; memory: { totalBytes: number; usedBytes: number }; disks: { path: string; totalBytes: number; freeBytes: number }[]; containers: { docker: string; name: string; cpuPercent: number; memoryBytes: number }[]; errors: string[] };
+      assert.ok(m.cpu.cores >= 1 && m.cpu.busyPercent >= 0 && m.cpu.busyPercent <= 100 && m.cpu.load.length === 3, r.text);
+      assert.ok(m.memory.totalBytes > m.memory.usedBytes && m.memory.usedBytes > 0, r.text);
+      assert.ok(m.disks.some((d) => d.path === root && d.totalBytes >= d.freeBytes && d.freeBytes > 0), r.text);
+      const row = m.containers.find((x) => x.name === "metered");
+      assert.ok(row, r.text);
+      assert.equal(row.docker, "system");
+      // A busy loop: well above idle, at most one core.
+      assert.ok(row.cpuPercent > 20 && row.cpuPercent <= 105, `cpu ${row.cpuPercent}%`);
+      assert.ok(row.memoryBytes > 0);
+      assert.deepEqual(m.errors.length, 1);
+      assert.match(m.errors[0]!, /^user Docker: .*not answering/);
+    } finally {
+      await c.remove({ force: true });
+      rmSync(paths.proc);
+    }
   });
 
   test("a patch now brings a new service up; it is listed, its logs followed, and it restarts", async () => {
