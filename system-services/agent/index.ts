@@ -41,7 +41,7 @@ export async function agentInit(): Promise<void> {
   const tunnel = a?.url ? runTunnel({ url: a.url, token: a.token, caFile: a.ca_file, api, signal: stop.signal, log: (m) => log("agent", m) }) : undefined;
   const docker = new Docker({ socketPath: paths.userDockerSocket });
   log("agent", `user Docker at ${paths.userDockerSocket}`);
-  await runAgent({ docker, swarm: () => loadConfig().config.rancher?.agent?.swarm, stacks: () => deployConfiguredStacks(docker, loadConfig().config), signal: stop.signal });
+  await runAgent({ docker, swarm: () => loadConfig().config.rancher?.agent?.swarm, stacks: () => deployConfiguredStacks(docker, loadConfig().config, (m) => log("agent", m)), signal: stop.signal });
   await tunnel;
   await api.close();
   log("agent", "stopped (the node stays in the swarm; `ros agent leave` leaves it)");

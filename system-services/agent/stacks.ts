@@ -27,12 +27,15 @@ const summary = (changes: Change[]) => {
   return `deployed (${n("created")} created, ${n("updated")} updated, ${n("unchanged")} unchanged)`;
 };
 
-/** Each configured stack's outcome: "deployed (…)" or "error: …". */
-export async function deployConfiguredStacks(docker: Docker, config: CloudConfig): Promise<Record<string, string>> {
+/** Each configured stack's outcome: "deployed (…)" or "error: …". A deploy that changed something is
+ * also logged, since the next pass reports the same stack as unchanged. */
+export async function deployConfiguredStacks(docker: Docker, config: CloudConfig, log: (m: string) => void): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const [name, s] of Object.entries(config.rancher?.stacks ?? {})) {
     try {
-      out[name] = summary(await deployStack(docker, stackPlan(name, await composeOf(config, name, s))));
+      const changes = await deployStack(docker, stackPlan(name, await composeOf(config, name, s)));
+      out[name] = summary(changes);
+      if (changes.some((c) => c.action !== "unchanged")) log(`stack ${name}: ${out[name]}`);
     } catch (e) {
       out[name] = `error: ${(e as Error).message.replace(/\n/g, "; ")}`;
     }
