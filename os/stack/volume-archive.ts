@@ -118,7 +118,11 @@ export async function restoreVolume(docker: Docker, name: string, from: string):
   const holding = users.filter((c) => c.State === "running" || !c.Labels["com.docker.swarm.task.id"]);
   if (holding.length) throw new VolumeError(`volume ${name} is in use by ${holding.map((c) => `${c.Names[0]?.replace(/^\//, "")} (${c.State})`).join(", ")}; stop what uses it first (ros stack scale STACK_SERVICE=0), then restore`);
   const previous = await snapshotVolume(docker, name);
-  for (const c of users) await docker.getContainer(c.Id).remove({ force: true });
+  // Swarm prunes its task history too: one it removed first is already gone.
+  const gone = (e: { statusCode?: number }) => {
+    if (e.statusCode !== 404) throw e;
+  };
+  for (const c of users) await docker.getContainer(c.Id).remove({ force: true }).catch(gone);
   await docker.getVolume(name).remove();
   await docker.createVolume({ Name: name, Driver: v.Driver, DriverOpts: v.Options ?? {}, Labels: v.Labels ?? {} });
   await withVolume(docker, name, (c) => c.putArchive(archive, { path: "/" }));
