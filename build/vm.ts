@@ -61,7 +61,15 @@ export interface VmOptions {
    * Each NIC's QEMU id is nic0, nic1…: `setLink` takes one down.
    */
   lan?: { nics: number; net: string; host: string; dns: string; sshTo: string };
+  /**
+   * A second NIC (eth1) cabled straight to another guest's: the first guest listens on `port` of
+   * the host's loopback, the second connects to it (QEMU's socket netdev), so the two share a wire
+   * no other host is on.
+   */
+  link?: { listen?: number; connect?: number; mac: string };
   uefi?: boolean;
+  /** vCPUs (2 by default); guests that run side by side get one each, so no vCPU waits for a core. */
+  cpus?: number;
   memoryMb?: number;
   /**
    * A reboot inside the guest resets the machine, as real hardware does (an upgrade, a panic with
@@ -85,8 +93,14 @@ function bootMedia(o: VmOptions): string[] {
     : ["-drive", `file=${o.iso},media=cdrom,readonly=on`, "-boot", "d"];
 }
 
+function link(o: VmOptions): string[] {
+  if (!o.link) return [];
+  const end = o.link.listen ? `listen=127.0.0.1:${o.link.listen}` : `connect=127.0.0.1:${o.link.connect}`;
+  return ["-netdev", `socket,id=link,${end}`, "-device", `virtio-net-pci,netdev=link,mac=${o.link.mac}`];
+}
+
 function network(o: VmOptions): string[] {
-  if (!o.lan) return ["-netdev", `user,id=n0,hostfwd=tcp:127.0.0.1:${o.sshPort}-:22`, "-device", "virtio-net-pci,netdev=n0"];
+  if (!o.lan) return ["-netdev", `user,id=n0,hostfwd=tcp:127.0.0.1:${o.sshPort}-:22`, "-device", "virtio-net-pci,netdev=n0", ...link(o)];
   const { nics, net, host, dns, sshTo } = o.lan;
   const args = ["-netdev", `user,id=lan,net=${net},host=${host},dns=${dns},hostfwd=tcp:127.0.0.1:${o.sshPort}-${sshTo}:22`, "-netdev", "hubport,id=lanport,hubid=0,netdev=lan"];
   for (let i = 0; i < nics; i++) {
@@ -98,7 +112,7 @@ function network(o: VmOptions): string[] {
 export function qemuArgs(o: VmOptions): string[] {
   return [
     "-accel", "tcg,thread=multi",
-    "-smp", "2",
+    "-smp", String(o.cpus ?? 2),
     "-m", String(o.memoryMb ?? 2048),
     ...(o.uefi ? ["-bios", OVMF] : []),
     ...bootMedia(o),

@@ -1,5 +1,6 @@
-// Boots dist/corral.iso in QEMU (BIOS from a CD, then UEFI from the hybrid ISO as a disk), logs in
-// over SSH with a key from the datasource disk, checks the host, and powers it off from inside.
+// Boots dist/corral.iso in QEMU (BIOS from a CD and UEFI from the hybrid ISO as a disk, side by side
+// and cabled together as a two-host swarm; then a guest with a bond), logs in over SSH with a key
+// from the datasource disk, checks the host, and powers it off from inside.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, existsSync } from "node:fs";
@@ -12,7 +13,7 @@ import { REPO } from "../../build/cache.ts";
 import { rootfsTar } from "../fixtures/busybox-image.ts";
 import { Vm, freePort, makeSeed, type SeedKind } from "../../build/vm.ts";
 import { offeredAuthMethods, ssh, type SshTarget } from "./ssh.ts";
-import { BOOT_BUDGET_MS, bootUntilSsh, serialTail } from "./guest.ts";
+import { BOOT_BUDGET_MS, bootUntilSsh, out, serialTail } from "./guest.ts";
 
 const SERVICES_BUDGET_MS = 5 * 60_000;
 /** A compose-style services config no one here wrote for this test: read in place. */
@@ -50,55 +51,165 @@ runcmd:
  * must still reach SSH with the valid keys applied, and `ros config validate` in the guest must
  * point at each of their lines.
  */
-async function bootAndCheck(kind: SeedKind, uefi: boolean, isoAs: "cdrom" | "disk", hostname: string, mistakes = false, withServices = false): Promise<void> {
-  assert.ok(existsSync(ARTIFACTS.iso), `${ARTIFACTS.iso} is missing: run npm run build:image`);
-  const dir = mkdtempSync(join(tmpdir(), `corral-boot-${kind}-`));
+const TOKEN_FILE = "/var/lib/rancher/conf/swarm-token";
+/** The swarm parts of the pair's cloud-configs (under rancher:, after their eth0), as the README has them. */
+const NODE1 = `      eth1: {dhcp: false, address: 10.88.0.1/24}
+  agent:
+    swarm: {init: true, advertise_addr: 10.88.0.1, listen_addr: "10.88.0.1:2377"}
+  stacks:
+    shop:
+      compose:
+        services:
+          backend:
+            image: local/web:1
+            command: ["sh", "-c", "echo backend-$$(hostname) > /tmp/index.html; exec httpd -f -p 80 -h /tmp"]
+            deploy: {placement: {constraints: ["node.role == manager"]}}
+          web:
+            image: local/web:1
+            command: ["sh", "-c", "while :; do b=$$(wget -qO- http://backend/) && echo web-$$(hostname) $$b > /tmp/index.html; sleep 1; done & exec httpd -f -p 8090 -h /tmp"]
+            ports: ["8090:8090"]
+            deploy: {placement: {constraints: ["node.role == worker"]}}
+`;
+const NODE2 = `      eth1: {dhcp: false, address: 10.88.0.2/24}
+  agent:
+    swarm: {role: worker, join: ["10.88.0.1:2377"], token_file: ${TOKEN_FILE}, advertise_addr: 10.88.0.2}
+`;
+
+/** An HTTP GET of port 8090 from the guest's own network namespace: the body's last line. */
+const get = (t: SshTarget, addr: string) =>
+  ssh(t, `timeout 5 bash -c 'exec 3<>/dev/tcp/${addr}/8090; printf "GET / HTTP/1.0\\r\\n\\r\\n" >&3; tail -n 1 <&3'`);
+
+async function until<T>(what: string, f: () => Promise<T | undefined | false>, ms: number, why: () => Promise<string>): Promise<T> {
+  for (const end = Date.now() + ms; ; await new Promise((r) => setTimeout(r, 3000))) {
+    const v = await f();
+    if (v) return v;
+    if (Date.now() > end) assert.fail(`${what} after ${ms / 1000} s: ${await why()}`);
+  }
+}
+
+/**
+ * What the test machine's kernel cannot do (it has neither IPVS nor ESP; test/integration/stacks.test.ts
+ * runs the rest on namespaced hosts): the worker joins with the token written to its token_file;
+ * node1's first manager has deployed rancher.stacks; web, on the worker, fetches http://backend/ (on
+ * node1) by name over the stack's encrypted overlay; node1's published port answers from web (the
+ * routing mesh); and ESP security associations carry the overlay between the two hosts.
+ */
+async function checkStack(node1: Guest, node2: Guest): Promise<void> {
+  const [n1, n2] = [node1.target, node2.target];
+  // No registry: the image goes onto each host (node1's services check imported it already).
+  const tar = await rootfsTar();
+  for (const n of [n1, n2]) await out(n, "sudo docker image inspect local/web:1 >/dev/null 2>&1 || sudo docker import - local/web:1", tar);
+  const token = await until("node1 a swarm manager", async () => (await ssh(n1, "sudo docker swarm join-token -q worker")).stdout.trim().match(/^SWMTKN-\S+$/)?.[0], 120_000, async () => (await ssh(n1, "sudo ros agent status")).stdout);
+  // node2's agent has been retrying without a token; it reads the file at its next attempt, and a
+  // restart makes that now rather than after its backoff.
+  await out(n2, `echo ${token} | sudo tee ${TOKEN_FILE} >/dev/null && sudo system-docker restart agent >/dev/null`);
+  await until("node2 in the swarm", async () => /^corral-uefi Ready$/m.test((await ssh(n1, "sudo docker node ls --format '{{.Hostname}} {{.Status}}'")).stdout), 120_000, async () => (await ssh(n2, "sudo ros agent status")).stdout);
+  const status = await until("rancher.stacks deployed", async () => {
+    const s = (await ssh(n1, "sudo ros agent status")).stdout;
+    return /^stack: +shop: deployed/m.test(s) && s;
+  }, 120_000, async () => (await ssh(n1, "sudo ros agent status")).stdout);
+  assert.doesNotMatch(status, /error/, status);
+  assert.match(await out(n1, "sudo docker network inspect shop_default --format '{{.Driver}} {{json .Options}}'"), /^overlay .*"encrypted":""/);
+
+  const page = await until("web's page through node1's published port", async () => {
+    const body = (await get(n1, "10.88.0.1")).stdout.trim();
+    return /^web-[0-9a-f]{12} backend-[0-9a-f]{12}$/.test(body) && body;
+  }, 240_000, async () => `${(await ssh(n1, "sudo ros stack ps shop")).stdout}${(await get(n1, "10.88.0.1")).stderr}`);
+  const [web, backend] = page.split(" ").map((w) => w.replace(/^\w+-/, ""));
+  assert.match(await out(n1, "sudo docker ps --format '{{.ID}}'"), new RegExp(`^${backend}`, "m"), "the backend runs on node1");
+  assert.match(await out(n2, "sudo docker ps --format '{{.ID}}'"), new RegExp(`^${web}`, "m"), "web runs on node2");
+  assert.equal((await get(n2, "10.88.0.2")).stdout.trim().split(" ")[0], `web-${web}`, "node2's own published port");
+
+  const xfrm = await out(n1, "sudo ip -s xfrm state");
+  assert.match(xfrm, /src 10\.88\.0\.2 dst 10\.88\.0\.1\s+proto esp/, xfrm);
+  assert.match(xfrm, /src 10\.88\.0\.1 dst 10\.88\.0\.2\s+proto esp/, xfrm);
+  assert.ok([...xfrm.matchAll(/(\d+)\(bytes\)/g)].some((m) => Number(m[1]) > 0), `no bytes through the ESP states:\n${xfrm}`);
+}
+
+/** A guest of the pair: how it boots, and what it checks. */
+interface GuestSpec { kind: SeedKind; uefi: boolean; isoAs: "cdrom" | "disk"; hostname: string; mistakes?: boolean; withServices?: boolean; link: { listen?: number; connect?: number; mac: string }; swarm: string }
+interface Guest { spec: GuestSpec; dir: string; vm: Vm; target: SshTarget }
+
+/**
+ * `mistakes` adds a typo'd key, an out-of-range value and a wrong type to the user data: the boot
+ * must still reach SSH with the valid keys applied, and `ros config validate` in the guest must
+ * point at each of their lines. Every guest of the pair has eth1 on the wire and its swarm config.
+ */
+async function bootGuest(g: GuestSpec): Promise<Guest> {
+  const dir = mkdtempSync(join(tmpdir(), `corral-boot-${g.kind}-`));
   const key = join(dir, "id_ed25519");
   execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key]);
   const pub = readFileSync(`${key}.pub`, "utf8").trim();
-  const extra = mistakes ? "hostnme: typo\nrancher:\n  network:\n    interfaces:\n      eth0:\n        mtu: -5\n        dhcp: sometimes\n" : withServices ? CLOUD_INIT_KEYS + readFileSync(SERVICES_EXAMPLE, "utf8").replace(/^#cloud-config\n/, "") : "";
-  const seed = await makeSeed(dir, kind, `#cloud-config\nhostname: ${hostname}\nssh_authorized_keys:\n  - ${pub}\n${extra}`);
+  const extra = g.mistakes
+    ? `hostnme: typo\nrancher:\n  network:\n    interfaces:\n      eth0:\n        mtu: -5\n        dhcp: sometimes\n${g.swarm}`
+    : g.withServices ? CLOUD_INIT_KEYS + readFileSync(SERVICES_EXAMPLE, "utf8").replace(/^#cloud-config\n/, "") + `  network:\n    interfaces:\n      eth0: {dhcp: true}\n${g.swarm}` : "";
+  const seed = await makeSeed(dir, g.kind, `#cloud-config\nhostname: ${g.hostname}\nssh_authorized_keys:\n  - ${pub}\n${extra}`);
   const port = await freePort();
-  const { vm, target } = await bootUntilSsh({ iso: ARTIFACTS.iso, isoAs, seed, sshPort: port, uefi, serial: join(dir, "serial.log") }, key, BOOT_BUDGET_MS);
-  try {
-    const ver = await ssh(target, "ros --version");
-    assert.equal(ver.code, 0, ver.stderr);
-    assert.equal(ver.stdout.trim(), version());
+  const { vm, target } = await bootUntilSsh({ iso: ARTIFACTS.iso, isoAs: g.isoAs, seed, sshPort: port, uefi: g.uefi, link: g.link, cpus: 1, serial: join(dir, "serial.log") }, key, BOOT_BUDGET_MS);
+  return { spec: g, dir, vm, target };
+}
 
-    assert.equal((await ssh(target, "hostname")).stdout.trim(), hostname);
+async function checkGuest({ spec, dir, target }: Guest): Promise<void> {
+  const ver = await ssh(target, "ros --version");
+  assert.equal(ver.code, 0, ver.stderr);
+  assert.equal(ver.stdout.trim(), version());
 
-    const id = await ssh(target, "id");
-    assert.match(id.stdout, /\(sudo\)/, `rancher is not in the sudo group: ${id.stdout}`);
+  assert.equal((await ssh(target, "hostname")).stdout.trim(), spec.hostname);
 
-    const ps = await ssh(target, "sudo system-docker ps --format '{{.Names}} {{.Image}}'");
-    assert.equal(ps.code, 0, ps.stderr);
-    assert.match(ps.stdout, /^console corral\/os-console:/m);
+  const id = await ssh(target, "id");
+  assert.match(id.stdout, /\(sudo\)/, `rancher is not in the sudo group: ${id.stdout}`);
 
-    if (mistakes) await checkConfigInGuest(target, hostname);
-    if (withServices) {
-      await checkServicesInGuest(target);
-      await checkCloudInitInGuest(target);
-      await checkBootAnalysis(target);
-      await checkApiInGuest(target);
-    }
+  const ps = await ssh(target, "sudo system-docker ps --format '{{.Names}} {{.Image}}'");
+  assert.equal(ps.code, 0, ps.stderr);
+  assert.match(ps.stdout, /^console corral\/os-console:/m);
 
-    const methods = await offeredAuthMethods(target);
-    assert.deepEqual(methods, ["publickey"], "the server must offer key logins only");
-
-    const wrongKey = join(dir, "other");
-    execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", wrongKey]);
-    assert.notEqual((await ssh({ ...target, key: wrongKey }, "true")).code, 0, "a key not in the cloud-config must be refused");
-
-    // BIOS: poweroff from inside; UEFI: the ACPI power button, through acpid and the ordered stop.
-    if (uefi) {
-      await waitForServices(target, ["acpid"]);
-      await vm.pressPowerButton();
-    }
-    else await ssh(target, "sudo poweroff");
-    assert.equal(await vm.waitForExit(90_000), 0, `${uefi ? "the power button" : "poweroff"} must end QEMU cleanly`);
-  } catch (e) {
-    throw new Error(`${(e as Error).message}\n${serialTail(vm)}`);
+  if (spec.mistakes) await checkConfigInGuest(target, spec.hostname);
+  if (spec.withServices) {
+    await checkServicesInGuest(target);
+    await checkCloudInitInGuest(target);
+    await checkBootAnalysis(target);
+    await checkApiInGuest(target);
   }
+
+  const methods = await offeredAuthMethods(target);
+  assert.deepEqual(methods, ["publickey"], "the server must offer key logins only");
+
+  const wrongKey = join(dir, "other");
+  execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", wrongKey]);
+  assert.notEqual((await ssh({ ...target, key: wrongKey }, "true")).code, 0, "a key not in the cloud-config must be refused");
+}
+
+/** BIOS: poweroff from inside; UEFI: the ACPI power button, through acpid and the ordered stop. */
+async function powerOff({ spec, vm, target }: Guest): Promise<void> {
+  if (spec.uefi) {
+    await waitForServices(target, ["acpid"]);
+    await vm.pressPowerButton();
+  } else await ssh(target, "sudo poweroff");
+  assert.equal(await vm.waitForExit(90_000), 0, `${spec.uefi ? "the power button" : "poweroff"} must end QEMU cleanly`);
+}
+
+/** A guest's failure, with its console. */
+const named = (g: Guest, p: Promise<void>) => p.catch((e: Error) => {
+  throw new Error(`${g.spec.hostname}: ${e.message}\n${serialTail(g.vm)}`);
+});
+
+/**
+ * The BIOS and the UEFI guest boot side by side, cabled to each other on eth1, each with the swarm
+ * part of a cloud-config from the README: the BIOS one inits the swarm and deploys rancher.stacks,
+ * the UEFI one joins as a worker once its token file is written. Each runs its own checks, then the
+ * pair checks the stack (checkStack), then each powers off its own way.
+ */
+async function bootPair(): Promise<void> {
+  assert.ok(existsSync(ARTIFACTS.iso), `${ARTIFACTS.iso} is missing: run npm run build:image`);
+  const wire = await freePort();
+  const first = bootGuest({ kind: "nocloud", uefi: false, isoAs: "cdrom", hostname: "corral-bios", withServices: existsSync(SERVICES_EXAMPLE), link: { listen: wire, mac: "52:54:00:88:00:01" }, swarm: NODE1 });
+  // The second guest's end of the wire connects to the first's, which QEMU opens as it starts.
+  await new Promise((r) => setTimeout(r, 2000));
+  const second = bootGuest({ kind: "configdrive", uefi: true, isoAs: "disk", hostname: "corral-uefi", mistakes: true, link: { connect: wire, mac: "52:54:00:88:00:02" }, swarm: NODE2 });
+  const [bios, uefi] = await Promise.all([first, second]);
+  await Promise.all([named(bios, checkGuest(bios)), named(uefi, checkGuest(uefi))]);
+  await checkStack(bios, uefi);
+  await Promise.all([named(bios, powerOff(bios)), named(uefi, powerOff(uefi))]);
 }
 
 async function checkConfigInGuest(target: SshTarget, hostname: string): Promise<void> {
@@ -352,9 +463,6 @@ async function checkDrivers(vm: Vm, target: SshTarget, out: (cmd: string) => Pro
 }
 
 describe("boot", { timeout: 5 * BOOT_BUDGET_MS }, () => {
-  test("BIOS boot from CD with a NoCloud disk holding ../shared/examples/services.yml: SSH as rancher, ros, hostname, system-docker, services on both Dockers, poweroff", () =>
-    bootAndCheck("nocloud", false, "cdrom", "corral-bios", false, existsSync(SERVICES_EXAMPLE)));
-  test("UEFI boot of the same ISO as a disk, with a config drive holding a typo and a wrong type: the same checks, and ros config in the guest", () =>
-    bootAndCheck("configdrive", true, "disk", "corral-uefi", true));
+  test("side by side on one wire: BIOS from CD with a NoCloud disk holding ../shared/examples/services.yml (SSH as rancher, ros, hostname, system-docker, services on both Dockers, poweroff) and UEFI from the ISO as a disk with a config drive holding a typo and a wrong type (the same checks, ros config, the power button); their agents form a swarm, and the stack from rancher.stacks runs across both over the encrypted overlay and the routing mesh", bootPair);
   test("../shared/examples/basic.yml and network-static-bond.yml (MIME parts) on two NICs: basic's hostname, motd and runcmd; the bond, its address, MTU, gateway, DNS and VLAN; ahci for a SATA controller at boot, vmxnet3 for a NIC plugged in later; pulling the active NIC's cable fails over, SSH stays up", { skip: !(existsSync(BOND_EXAMPLE) && existsSync(BASIC_EXAMPLE)) && "no ../shared/examples/network-static-bond.yml or basic.yml" }, bootWithBond);
 });

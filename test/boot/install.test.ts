@@ -44,8 +44,9 @@ describe("install and upgrade", { timeout: 8 * BOOT_BUDGET_MS }, () => {
 
   test("ros install from the ISO to a blank disk, refusing a small disk and a bad config first", async () => {
     assert.ok(existsSync(ARTIFACTS.iso), `${ARTIFACTS.iso} is missing: run npm run build:image`);
+    // Built before the live guest boots: beside it, the build starves the guest under TCG.
     next = buildNext();
-    next.catch(() => undefined);
+    await next.catch(() => undefined);
     const small = join(dir, "small.img");
     writeFileSync(disk, "");
     truncateSync(disk, 2 * 2 ** 30);

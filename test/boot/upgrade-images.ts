@@ -1,5 +1,5 @@
 // The images an upgrade test offers a guest: served over HTTP from the host's loopback (the guest
-// reaches it as 10.0.2.2), and the next version's, built in a child while a test boots.
+// reaches it as 10.0.2.2), and the next version's, built in a child process.
 import { spawn } from "node:child_process";
 import { createReadStream, statSync } from "node:fs";
 import { createServer, type Server } from "node:http";
@@ -29,7 +29,7 @@ export function serveImages(files: Record<string, string>): Promise<{ server: Se
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({ server, port: (server.address() as AddressInfo).port })));
 }
 
-/** The next version's upgrade image, built by a child process while the install test boots. */
+/** The next version's upgrade image, built by a child process. */
 export function buildNext(): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn("node", ["--import", "tsx", "-e", 'const m = await import("./test/fixtures/next-build.ts"); console.log("NEXT=" + m.nextUpgradeImage());'], { cwd: join(import.meta.dirname, "../.."), stdio: ["ignore", "pipe", "inherit"] });
