@@ -75,6 +75,10 @@ const NODE2 = `      eth1: {dhcp: false, address: 10.88.0.2/24}
     swarm: {role: worker, join: ["10.88.0.1:2377"], token_file: ${TOKEN_FILE}, advertise_addr: 10.88.0.2}
 `;
 
+/** The swarm's worker join token, once node1's agent has made the swarm. */
+const workerToken = (n1: SshTarget) =>
+  until("node1 a swarm manager", async () => (await ssh(n1, "sudo docker swarm join-token -q worker")).stdout.trim().match(/^SWMTKN-\S+$/)?.[0], 120_000, async () => (await ssh(n1, "sudo ros agent status")).stdout);
+
 /** An HTTP GET of port 8090 from the guest's own network namespace: the body's last line. */
 const get = (t: SshTarget, addr: string) =>
   ssh(t, `timeout 5 bash -c 'exec 3<>/dev/tcp/${addr}/8090; printf "GET / HTTP/1.0\\r\\n\\r\\n" >&3; tail -n 1 <&3'`);
@@ -89,7 +93,7 @@ async function until<T>(what: string, f: () => Promise<T | undefined | false>, m
 
 /**
  * What the test machine's kernel cannot do (it has neither IPVS nor ESP; test/integration/stacks.test.ts
- * runs the rest on namespaced hosts): the worker joins with the token written to its token_file;
+ * runs the rest on namespaced hosts): the worker has joined with the token in its token_file;
  * node1's first manager has deployed rancher.stacks; web, on the worker, fetches http://backend/ (on
  * node1) by name over the stack's encrypted overlay; node1's published port answers from web (the
  * routing mesh); and ESP security associations carry the overlay between the two hosts.
@@ -99,10 +103,6 @@ async function checkStack(node1: Guest, node2: Guest): Promise<void> {
   // No registry: the image goes onto each host (node1's services check imported it already).
   const tar = await rootfsTar();
   for (const n of [n1, n2]) await out(n, "sudo docker image inspect local/web:1 >/dev/null 2>&1 || sudo docker import - local/web:1", tar);
-  const token = await until("node1 a swarm manager", async () => (await ssh(n1, "sudo docker swarm join-token -q worker")).stdout.trim().match(/^SWMTKN-\S+$/)?.[0], 120_000, async () => (await ssh(n1, "sudo ros agent status")).stdout);
-  // node2's agent has been retrying without a token; it reads the file at its next attempt, and a
-  // restart makes that now rather than after its backoff.
-  await out(n2, `echo ${token} | sudo tee ${TOKEN_FILE} >/dev/null && sudo system-docker restart agent >/dev/null`);
   await until("node2 in the swarm", async () => /^corral-uefi Ready$/m.test((await ssh(n1, "sudo docker node ls --format '{{.Hostname}} {{.Status}}'")).stdout), 120_000, async () => (await ssh(n2, "sudo ros agent status")).stdout);
   const status = await until("rancher.stacks deployed", async () => {
     const s = (await ssh(n1, "sudo ros agent status")).stdout;
@@ -127,7 +127,7 @@ async function checkStack(node1: Guest, node2: Guest): Promise<void> {
 }
 
 /** A guest of the pair: how it boots, and what it checks. */
-interface GuestSpec { kind: SeedKind; uefi: boolean; isoAs: "cdrom" | "disk"; hostname: string; mistakes?: boolean; withServices?: boolean; link: { listen?: number; connect?: number; mac: string }; swarm: string }
+interface GuestSpec { kind: SeedKind; uefi: boolean; isoAs: "cdrom" | "disk"; hostname: string; mistakes?: boolean; withServices?: boolean; link: { listen?: number; connect?: number; mac: string }; swarm: string; files?: string }
 interface Guest { spec: GuestSpec; dir: string; vm: Vm; target: SshTarget }
 
 /**
@@ -143,9 +143,9 @@ async function bootGuest(g: GuestSpec): Promise<Guest> {
   const extra = g.mistakes
     ? `hostnme: typo\nrancher:\n  network:\n    interfaces:\n      eth0:\n        mtu: -5\n        dhcp: sometimes\n${g.swarm}`
     : g.withServices ? CLOUD_INIT_KEYS + readFileSync(SERVICES_EXAMPLE, "utf8").replace(/^#cloud-config\n/, "") + `  network:\n    interfaces:\n      eth0: {dhcp: true}\n${g.swarm}` : "";
-  const seed = await makeSeed(dir, g.kind, `#cloud-config\nhostname: ${g.hostname}\nssh_authorized_keys:\n  - ${pub}\n${extra}`);
+  const seed = await makeSeed(dir, g.kind, `#cloud-config\nhostname: ${g.hostname}\nssh_authorized_keys:\n  - ${pub}\n${extra}${g.files ?? ""}`);
   const port = await freePort();
-  const { vm, target } = await bootUntilSsh({ iso: ARTIFACTS.iso, isoAs: g.isoAs, seed, sshPort: port, uefi: g.uefi, link: g.link, cpus: 1, serial: join(dir, "serial.log") }, key, BOOT_BUDGET_MS);
+  const { vm, target } = await bootUntilSsh({ iso: ARTIFACTS.iso, isoAs: g.isoAs, seed, sshPort: port, uefi: g.uefi, link: g.link, serial: join(dir, "serial.log") }, key, BOOT_BUDGET_MS);
   return { spec: g, dir, vm, target };
 }
 
@@ -189,26 +189,26 @@ async function powerOff({ spec, vm, target }: Guest): Promise<void> {
 }
 
 /** A guest's failure, with its console. */
-const named = (g: Guest, p: Promise<void>) => p.catch((e: Error) => {
+const named = <T>(g: Guest, p: Promise<T>): Promise<T> => p.catch((e: Error) => {
   throw new Error(`${g.spec.hostname}: ${e.message}\n${serialTail(g.vm)}`);
 });
 
 /**
- * The BIOS and the UEFI guest boot side by side, cabled to each other on eth1, each with the swarm
- * part of a cloud-config from the README: the BIOS one inits the swarm and deploys rancher.stacks,
- * the UEFI one joins as a worker once its token file is written. Each runs its own checks, then the
- * pair checks the stack (checkStack), then each powers off its own way.
+ * The BIOS guest boots and runs its checks, then the UEFI guest boots cabled to it on eth1 (one at
+ * a time: two guests under TCG at once are each three times slower). Each has the swarm part of a
+ * cloud-config from the README: the BIOS one inits the swarm and deploys rancher.stacks; the UEFI
+ * one joins as a worker, with the token the BIOS one gives written by write_files. Then the pair
+ * checks the stack (checkStack), and each powers off its own way.
  */
 async function bootPair(): Promise<void> {
   assert.ok(existsSync(ARTIFACTS.iso), `${ARTIFACTS.iso} is missing: run npm run build:image`);
   const wire = await freePort();
-  const first = bootGuest({ kind: "nocloud", uefi: false, isoAs: "cdrom", hostname: "corral-bios", withServices: existsSync(SERVICES_EXAMPLE), link: { listen: wire, mac: "52:54:00:88:00:01" }, swarm: NODE1 });
-  // The second guest's end of the wire connects to the first's, which QEMU opens as it starts.
-  await new Promise((r) => setTimeout(r, 2000));
-  const second = bootGuest({ kind: "configdrive", uefi: true, isoAs: "disk", hostname: "corral-uefi", mistakes: true, link: { connect: wire, mac: "52:54:00:88:00:02" }, swarm: NODE2 });
-  const [bios, uefi] = await Promise.all([first, second]);
-  await Promise.all([named(bios, checkGuest(bios)), named(uefi, checkGuest(uefi))]);
-  await checkStack(bios, uefi);
+  const bios = await bootGuest({ kind: "nocloud", uefi: false, isoAs: "cdrom", hostname: "corral-bios", withServices: existsSync(SERVICES_EXAMPLE), link: { listen: wire, mac: "52:54:00:88:00:01" }, swarm: NODE1 });
+  await named(bios, checkGuest(bios));
+  const token = await named(bios, workerToken(bios.target));
+  const uefi = await bootGuest({ kind: "configdrive", uefi: true, isoAs: "disk", hostname: "corral-uefi", mistakes: true, link: { connect: wire, mac: "52:54:00:88:00:02" }, swarm: NODE2, files: `write_files:\n  - {path: ${TOKEN_FILE}, permissions: "0600", content: "${token}\\n"}\n` });
+  await named(uefi, checkGuest(uefi));
+  await named(bios, checkStack(bios, uefi));
   await Promise.all([named(bios, powerOff(bios)), named(uefi, powerOff(uefi))]);
 }
 
