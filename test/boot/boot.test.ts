@@ -463,6 +463,6 @@ async function checkDrivers(vm: Vm, target: SshTarget, out: (cmd: string) => Pro
 }
 
 describe("boot", { timeout: 5 * BOOT_BUDGET_MS }, () => {
-  test("side by side on one wire: BIOS from CD with a NoCloud disk holding ../shared/examples/services.yml (SSH as rancher, ros, hostname, system-docker, services on both Dockers, poweroff) and UEFI from the ISO as a disk with a config drive holding a typo and a wrong type (the same checks, ros config, the power button); their agents form a swarm, and the stack from rancher.stacks runs across both over the encrypted overlay and the routing mesh", bootPair);
+  test("two hosts on one wire: BIOS from CD with a NoCloud disk holding ../shared/examples/services.yml (SSH as rancher, ros, hostname, system-docker, services on both Dockers, poweroff) and UEFI from the ISO as a disk with a config drive holding a typo and a wrong type (the same checks, ros config, the power button); their agents form a swarm, and the stack from rancher.stacks runs across both over the encrypted overlay and the routing mesh", bootPair);
   test("../shared/examples/basic.yml and network-static-bond.yml (MIME parts) on two NICs: basic's hostname, motd and runcmd; the bond, its address, MTU, gateway, DNS and VLAN; ahci for a SATA controller at boot, vmxnet3 for a NIC plugged in later; pulling the active NIC's cable fails over, SSH stays up", { skip: !(existsSync(BOND_EXAMPLE) && existsSync(BASIC_EXAMPLE)) && "no ../shared/examples/network-static-bond.yml or basic.yml" }, bootWithBond);
 });
