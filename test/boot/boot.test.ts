@@ -203,10 +203,22 @@ const named = <T>(g: Guest, p: Promise<T>): Promise<T> => p.catch((e: Error) => 
 async function bootPair(): Promise<void> {
   assert.ok(existsSync(ARTIFACTS.iso), `${ARTIFACTS.iso} is missing: run npm run build:image`);
   const wire = await freePort();
+  const guests: Guest[] = [];
+  try {
+    await bootPairOn(wire, guests);
+  } finally {
+    // A failure leaves a guest running: it must not starve the next test's.
+    for (const g of guests) g.vm.kill();
+  }
+}
+
+async function bootPairOn(wire: number, guests: Guest[]): Promise<void> {
   const bios = await bootGuest({ kind: "nocloud", uefi: false, isoAs: "cdrom", hostname: "corral-bios", withServices: existsSync(SERVICES_EXAMPLE), link: { listen: wire, mac: "52:54:00:88:00:01" }, swarm: NODE1 });
+  guests.push(bios);
   await named(bios, checkGuest(bios));
   const token = await named(bios, workerToken(bios.target));
   const uefi = await bootGuest({ kind: "configdrive", uefi: true, isoAs: "disk", hostname: "corral-uefi", mistakes: true, link: { connect: wire, mac: "52:54:00:88:00:02" }, swarm: NODE2, files: `write_files:\n  - {path: ${TOKEN_FILE}, permissions: "0600", content: "${token}\\n"}\n` });
+  guests.push(uefi);
   await named(uefi, checkGuest(uefi));
   await named(bios, checkStack(bios, uefi));
   await Promise.all([named(bios, powerOff(bios)), named(uefi, powerOff(uefi))]);
@@ -427,6 +439,7 @@ async function bootWithBond(): Promise<void> {
     await ssh(target, "sudo poweroff");
     assert.equal(await vm.waitForExit(90_000), 0, "poweroff must end QEMU cleanly");
   } catch (e) {
+    vm.kill();
     throw new Error(`${(e as Error).message}\n${serialTail(vm)}`);
   }
 }

@@ -64,6 +64,8 @@ export async function boot(o: Omit<VmOptions, "sshPort" | "serial">, dir: string
     await ssh(t, "sudo poweroff");
     assert.equal(await vm.waitForExit(90_000), 0, "poweroff must end QEMU cleanly");
   } catch (e) {
+    // Left running, a failed guest would starve the next test's.
+    vm.kill();
     throw new Error(`${name}: ${(e as Error).message}\n${serialTail(vm)}`);
   }
 }
