@@ -82,9 +82,9 @@ function objectStore(): Promise<{ server: Server; url: string; objects: Map<stri
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, objects })));
 }
 
-/** The volume's /msg, read by a container on host `h`. */
-async function volumeMessage(h: SwarmHost, volume: string): Promise<string> {
-  const c = await h.docker.createContainer({ Image: IMAGE, Cmd: ["cat", "/data/msg"], Tty: true, HostConfig: { Mounts: [{ Type: "volume", Source: volume, Target: "/data" }] } });
+/** What a one-off container on host `h` prints, once it has exited. */
+async function outputOf(h: SwarmHost, cmd: string[], hostConfig: Docker.HostConfig): Promise<string> {
+  const c = await h.docker.createContainer({ Image: IMAGE, Cmd: cmd, Tty: true, HostConfig: hostConfig });
   try {
     await c.start();
     await c.wait();
@@ -93,6 +93,9 @@ async function volumeMessage(h: SwarmHost, volume: string): Promise<string> {
     await c.remove({ force: true });
   }
 }
+
+/** The volume's /msg, read by a container on host `h`. */
+const volumeMessage = (h: SwarmHost, volume: string) => outputOf(h, ["cat", "/data/msg"], { Mounts: [{ Type: "volume", Source: volume, Target: "/data" }] });
 
 function ros(h: SwarmHost, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
@@ -106,16 +109,7 @@ function ros(h: SwarmHost, ...args: string[]): Promise<{ code: number; out: stri
 }
 
 /** What a TCP client on host `h` (a container in its network) reads from addr:port. */
-async function fetchFrom(h: SwarmHost, addr: string, port: number): Promise<string> {
-  const c = await h.docker.createContainer({ Image: IMAGE, Cmd: ["nc", "-w", "5", addr, String(port)], Tty: true, HostConfig: { NetworkMode: "host" } });
-  try {
-    await c.start();
-    await c.wait();
-    return (await c.logs({ stdout: true, stderr: true })).toString("utf8").trim();
-  } finally {
-    await c.remove({ force: true });
-  }
-}
+const fetchFrom = (h: SwarmHost, addr: string, port: number) => outputOf(h, ["nc", "-w", "5", addr, String(port)], { NetworkMode: "host" });
 
 interface Task { NodeID: string; Status: { State: string }; DesiredState: string }
 const running = async (d: Docker, service: string) => ((await d.listTasks({ filters: { service: [service], "desired-state": ["running"] } })) as Task[]).filter((t) => t.Status.State === "running");
