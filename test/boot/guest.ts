@@ -41,6 +41,8 @@ export async function bootUntilSsh(opts: VmOptions, key: string, budgetMs: numbe
     const stalled = () => attempt === 1 && STALL.test(vm.serialLog());
     try {
       await waitForSsh(target, budgetMs, () => vm.exited === undefined && !stalled());
+      // What a boot took under this run's load: the suite's budget is spent mostly here.
+      console.error(`# ${opts.serial}: SSH answered ${((Date.now() - vm.started) / 1000).toFixed(0)} s after QEMU started`);
       return { vm, target };
     } catch (e) {
       if (!stalled()) throw new Error(`${(e as Error).message}\n${serialTail(vm)}`);
@@ -67,6 +69,28 @@ export async function boot(o: Omit<VmOptions, "sshPort" | "serial">, dir: string
     // Left running, a failed guest would starve the next test's.
     vm.kill();
     throw new Error(`${name}: ${(e as Error).message}\n${serialTail(vm)}`);
+  }
+}
+
+const SERVICES_BUDGET_MS = 5 * 60_000;
+
+export interface PsRow { name: string; scope: string; state: string; health: string; detail?: string }
+
+export async function psRows(target: SshTarget): Promise<PsRow[]> {
+  const r = await ssh(target, "sudo ros service ps -o json");
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout) as PsRow[];
+}
+
+/** Waits until `ros service ps` shows each of `healthy` running and healthy, and cloud-init done. */
+export async function waitForServices(target: SshTarget, healthy: string[]): Promise<PsRow[]> {
+  const until = Date.now() + SERVICES_BUDGET_MS;
+  for (;;) {
+    const rows = await psRows(target);
+    const state = (name: string) => rows.find((r) => r.name === name);
+    if (healthy.every((n) => state(n)?.state === "running" && state(n)?.health === "healthy") && state("cloud-init")?.state === "done") return rows;
+    if (Date.now() > until) assert.fail(`system services not all healthy within ${SERVICES_BUDGET_MS / 1000} s: ${JSON.stringify(rows)}`);
+    await new Promise((r) => setTimeout(r, 5000));
   }
 }
 

@@ -1,5 +1,5 @@
-// ros install from the live ISO to a blank disk (it refuses a too small disk and a cloud-config with
-// errors before writing anything), then the installed disk booting alone (UEFI) and upgrading over
+// The live ISO on a bonded LAN (bond.ts), then ros install from it to a blank disk (it refuses a too
+// small disk and a cloud-config with errors before writing anything), then the installed disk booting alone (UEFI) and upgrading over
 // HTTP to a newer build: it boots once, commits itself, and what persists on the state partition is
 // back, bootcmd having run on both boots and runcmd once per instance. Images signed by another key
 // are refused. Upgrades that fail (a power cut, a kernel that panics) are test/faults/upgrade-faults.
@@ -12,11 +12,12 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import { ARTIFACTS } from "../../build/image.ts";
 import { version } from "../../build/bundle.ts";
-import { makeSeed } from "../../build/vm.ts";
+import { makeSeed, freePort, type Vm } from "../../build/vm.ts";
 import { brokenUpgradeImage, nextVersion, testSigningKey } from "../fixtures/next-build.ts";
 import { rootfsTar } from "../fixtures/busybox-image.ts";
 import { ssh, waitForSsh, type SshTarget } from "./ssh.ts";
-import { boot, BOOT_BUDGET_MS, esc, out } from "./guest.ts";
+import { boot, bootUntilSsh, BOOT_BUDGET_MS, esc, out, serialTail } from "./guest.ts";
+import { BONDED_HARDWARE, bondedUserData, checkBondedHost, noBondExamples } from "./bond.ts";
 import { buildNext, serveImages } from "./upgrade-images.ts";
 
 /** True when the file reads as zeros from start to end (a sparse blank disk nothing wrote to). */
@@ -31,36 +32,51 @@ function allZero(file: string): boolean {
   }
 }
 
-describe("install and upgrade", { timeout: 8 * BOOT_BUDGET_MS }, () => {
+describe("live, install and upgrade", { timeout: 8 * BOOT_BUDGET_MS }, () => {
   const dir = mkdtempSync(join(tmpdir(), "corral-install-"));
   const key = join(dir, "id_ed25519");
   execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key]);
   const pub = readFileSync(`${key}.pub`, "utf8").trim();
   const disk = join(dir, "disk.img");
+  const small = join(dir, "small.img");
   const signing = testSigningKey();
   const publicKey = createPublicKey(signing.key).export({ type: "spki", format: "der" }).toString("base64");
   let installed = false;
   let next: Promise<string> | undefined;
+  let live: Promise<{ vm: Vm; target: SshTarget }> | undefined;
 
-  test("ros install from the ISO to a blank disk, refusing a small disk and a bad config first", async () => {
+  /** The live guest, booted once for the bond's test and the install's. */
+  const liveGuest = () => (live ??= (async () => {
     assert.ok(existsSync(ARTIFACTS.iso), `${ARTIFACTS.iso} is missing: run npm run build:image`);
     // Built before the live guest boots: beside it, the build starves the guest under TCG.
     next = buildNext();
     await next.catch(() => undefined);
-    const small = join(dir, "small.img");
     writeFileSync(disk, "");
     truncateSync(disk, 2 * 2 ** 30);
     writeFileSync(small, "");
     truncateSync(small, 64 * 2 ** 20);
+    const userData = noBondExamples ? `#cloud-config\nhostname: corral-live\nssh_authorized_keys:\n  - ${pub}\n` : bondedUserData(pub);
+    const seed = await makeSeed(dir, "nocloud", userData);
+    const hardware = noBondExamples ? {} : BONDED_HARDWARE;
+    return bootUntilSsh({ iso: ARTIFACTS.iso, isoAs: "cdrom", disks: [disk, small], seed, sshPort: await freePort(), serial: join(dir, "live.log"), ...hardware }, key, BOOT_BUDGET_MS);
+  })());
+
+  test("the live ISO with ../shared/examples/basic.yml and network-static-bond.yml (MIME parts) on two NICs: basic's hostname, motd and runcmd; the bond, its address, MTU, gateway, DNS and VLAN; ahci for a SATA controller at boot, vmxnet3 for a NIC plugged in later; pulling the active NIC's cable fails over, SSH stays up", { skip: noBondExamples }, async () => {
+    const { vm, target } = await liveGuest();
+    await checkBondedHost(vm, target).catch((e: Error) => {
+      throw new Error(`${e.message}\n${serialTail(vm)}`);
+    });
+  });
+
+  test("ros install from the live ISO to a blank disk, refusing a small disk and a bad config first", async () => {
     const installedConfig = join(dir, "installed.yml");
     // bootcmd runs every boot, runcmd once per instance (this one has no datasource, so one instance).
     const cmds = `bootcmd:\n  - echo boot >> /var/log/bootcmd.log\nruncmd:\n  - echo run >> /var/log/runcmd.log\n`;
     writeFileSync(installedConfig, `#cloud-config\nhostname: corral-disk\nssh_authorized_keys:\n  - ${pub}\n${cmds}rancher:\n  upgrade:\n    public_key: ${publicKey}\n`);
     const bad = join(dir, "bad.yml");
     writeFileSync(bad, `#cloud-config\nhostname: corral-disk\nssh_authorized_keys: ${pub}\n`);
-    const seed = await makeSeed(dir, "nocloud", `#cloud-config\nhostname: corral-live\nssh_authorized_keys:\n  - ${pub}\n`);
-
-    await boot({ iso: ARTIFACTS.iso, isoAs: "cdrom", disks: [disk, small], seed }, dir, "live", key, async (t) => {
+    const { vm, target: t } = await liveGuest();
+    try {
       assert.match(await out(t, "sudo ros os list"), /running from RAM: no installed disk/);
       await out(t, "cat > /tmp/installed.yml", installedConfig);
       await out(t, "cat > /tmp/bad.yml", bad);
@@ -77,8 +93,13 @@ describe("install and upgrade", { timeout: 8 * BOOT_BUDGET_MS }, () => {
       const ok = await ssh(t, "sudo ros install -f --no-reboot -d /dev/vda -c /tmp/installed.yml");
       assert.equal(ok.code, 0, ok.stdout + ok.stderr);
       assert.match(ok.stdout, /Corral is installed on \/dev\/vda/);
-    });
-
+      await ssh(t, "sudo poweroff");
+      assert.equal(await vm.waitForExit(90_000), 0, "poweroff must end QEMU cleanly");
+    } catch (e) {
+      // Left running, a failed guest would starve the next test's.
+      vm.kill();
+      throw new Error(`live: ${(e as Error).message}\n${serialTail(vm)}`);
+    }
     installed = true;
   });
 
