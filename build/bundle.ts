@@ -1,7 +1,9 @@
-// Bundles the TypeScript into one ESM file, dist/ros.mjs, that the image ships and bin/ros runs.
+// Bundles the TypeScript into dist/ros.mjs, that the image ships and bin/ros runs, and the chunks
+// it loads as commands need them (dist/ros-chunks/): under TCG every ros start parses what it loads,
+// and `ros --version` need not parse the config schema, nor `ros config get` dockerode.
 import { build, type Plugin } from "esbuild";
-import { chmodSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DIST, REPO } from "./cache.ts";
 import { EXTERNAL } from "./native-modules.ts";
@@ -33,11 +35,43 @@ const leaveOut: Plugin = {
   },
 };
 
-/** Bundles `entry` to `outfile` the way the image's ros is bundled. */
+// zod's namespace re-exports every language's error messages (most of zod's bytes); ros speaks
+// English only, which zod sets up by itself from locales/en.js.
+const englishOnly: Plugin = {
+  name: "english-only",
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => (args.importer.includes("/node_modules/zod/") ? { path: join(dirname(args.importer), "../locales/en.js"), namespace: "zod-locales" } : undefined));
+    b.onLoad({ filter: /.*/, namespace: "zod-locales" }, (args) => ({ contents: `export { default as en } from ${JSON.stringify(args.path)};`, loader: "js", resolveDir: dirname(args.path) }));
+  },
+};
+
+/** The folder beside `outfile` that holds its chunks. */
+const chunkDir = (outfile: string) => join(dirname(outfile), `${basename(outfile, ".mjs")}-chunks`);
+
+/** The bundle and its chunks: what a copy of it must carry. */
+export function bundleFiles(outfile: string): string[] {
+  const dir = chunkDir(outfile);
+  return [outfile, ...readdirSync(dir).sort().map((f) => join(dir, f))];
+}
+
+/** Copies the bundle, as `name`, and its chunks into `dir` (an image's /usr/lib/ros). */
+export function installBundle(outfile: string, dir: string, name = basename(outfile)): string {
+  mkdirSync(chunkDir(join(dir, name)), { recursive: true });
+  for (const f of bundleFiles(outfile)) copyFileSync(f, f === outfile ? join(dir, name) : join(chunkDir(join(dir, name)), basename(f)));
+  return join(dir, name);
+}
+
+/** Bundles `entry` to `outfile` (an .mjs) and its chunks the way the image's ros is bundled. */
 export async function bundleFile(entry: string, outfile: string): Promise<void> {
-  await build({
+  const chunks = chunkDir(outfile);
+  const result = await build({
     entryPoints: [entry],
-    outfile,
+    outdir: dirname(outfile),
+    entryNames: basename(outfile, ".mjs"),
+    outExtension: { ".js": ".mjs" },
+    splitting: true,
+    chunkNames: `${relative(dirname(outfile), chunks)}/[name]-[hash]`,
+    metafile: true,
     bundle: true,
     platform: "node",
     // The guest runs Debian's Node 18.
@@ -55,11 +89,15 @@ export async function bundleFile(entry: string, outfile: string): Promise<void> 
         "const require=__cr(import.meta.url);const __filename=__fu(import.meta.url);const __dirname=__dn(__filename);",
       ].join("\n"),
     },
-    plugins: [leaveOut],
+    plugins: [leaveOut, englishOnly],
     // Native addons ship beside the bundle (native-modules.ts).
     external: EXTERNAL,
     logLevel: "warning",
   });
+  // Chunks of earlier builds (their names carry their hashes) go; copies of the bundle have their own.
+  const written = new Set(Object.keys(result.metafile.outputs).map((f) => resolve(f)));
+  mkdirSync(chunks, { recursive: true });
+  for (const f of readdirSync(chunks)) if (!written.has(join(chunks, f))) rmSync(join(chunks, f));
 }
 
 export async function bundle(): Promise<string> {

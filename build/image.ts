@@ -4,7 +4,7 @@ import { createPublicKey } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, copyFileSync, mkdtempSync } from "node:fs";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { bundle, version } from "./bundle.ts";
+import { bundle, bundleFiles, installBundle, version } from "./bundle.ts";
 import { CACHE, DIST, cacheDir, cached, hash } from "./cache.ts";
 import { writeDockerArchive, type BuiltImage, type Layer } from "./docker-archive.ts";
 import { imageNames, readImageDef, type ImageDef } from "./image-def.ts";
@@ -61,12 +61,12 @@ async function buildImage(def: ImageDef, parent: Built | undefined, bundlePath: 
     layers.push(await layer(`${def.name}-packages`, key, `corral build: ${def.name} packages`, (dir) => unpack(def, debs, picked, dir)));
   }
   if (def.bundle) {
-    const key = hash(readFileSync(bundlePath), ...nativeModulesKey());
+    const key = hash(...bundleFiles(bundlePath).map((f) => readFileSync(f)), ...nativeModulesKey());
     layers.push(await layer(`${def.name}-bundle`, key, "corral build: ros bundle", async (dir) => {
       mkdirSync(join(dir, "usr/lib/ros"), { recursive: true });
       copyNativeModules(join(dir, "usr/lib/ros/node_modules"));
       mkdirSync(join(dir, "usr/bin"), { recursive: true });
-      copyFileSync(bundlePath, join(dir, "usr/lib/ros/ros.mjs"));
+      installBundle(bundlePath, join(dir, "usr/lib/ros"), "ros.mjs");
       symlinkSync("../lib/ros/ros.mjs", join(dir, "usr/bin/ros"));
     }));
   }
@@ -123,7 +123,7 @@ export async function buildAll(): Promise<typeof ARTIFACTS> {
   await progress.step("initrd", async () => {
     const debs = await imageDebs(initrdDef, new Set());
     const picked = await pickedDebs(initrdDef);
-    const key = hash(initrdDef.source, ...debKey(debs), ...debKey(picked), kernel.version, readFileSync(bundlePath), readFileSync(osConfig), catalogKey, readFileSync(`${sdRoot}.key`));
+    const key = hash(initrdDef.source, ...debKey(debs), ...debKey(picked), kernel.version, ...bundleFiles(bundlePath).map((f) => readFileSync(f)), readFileSync(osConfig), catalogKey, readFileSync(`${sdRoot}.key`));
     await cached(ARTIFACTS.initrd, key, () => buildInitrd({ def: initrdDef, debs, picked, kernel, bundle: bundlePath, osConfig, catalog, systemDockerRoot }, join(CACHE, "initrd-root"), ARTIFACTS.initrd));
   });
   await progress.step("iso", async () => {

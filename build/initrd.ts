@@ -8,6 +8,7 @@ import type { ImageDef } from "./image-def.ts";
 import { installModules, type Kernel } from "./kernel.ts";
 import type { Deb } from "./apt.ts";
 import { unpack } from "./rootfs.ts";
+import { installBundle } from "./bundle.ts";
 
 export interface InitrdInputs {
   def: ImageDef;
@@ -36,8 +37,7 @@ export async function buildInitrd(x: InitrdInputs, work: string, out: string): P
   rmSync(work, { recursive: true, force: true });
   await unpack(x.def, x.debs, x.picked, work);
   await linkBusyboxApplets(work);
-  mkdirSync(join(work, "usr/lib/ros"), { recursive: true });
-  copyFileSync(x.bundle, join(work, "usr/lib/ros/ros.mjs"));
+  installBundle(x.bundle, join(work, "usr/lib/ros"), "ros.mjs");
   rmSync(join(work, "usr/bin/ros"), { force: true });
   symlinkSync("../lib/ros/ros.mjs", join(work, "usr/bin/ros"));
   mkdirSync(join(work, "usr/share/ros"), { recursive: true });

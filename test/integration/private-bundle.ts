@@ -2,17 +2,16 @@
 // other test files rebuild it while these run, and esbuild rewrites the file in place. A copy that
 // does not start is one caught mid-write: copy again.
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after } from "node:test";
-import { BUNDLE, bundle } from "../../build/bundle.ts";
+import { BUNDLE, bundle, installBundle } from "../../build/bundle.ts";
 
 export async function privateBundle(dir: string): Promise<string> {
   if (!existsSync(BUNDLE)) await bundle();
-  const copy = join(dir, "ros.mjs");
   for (let attempt = 0; ; attempt++) {
-    copyFileSync(BUNDLE, copy);
+    const copy = installBundle(BUNDLE, dir);
     const r = spawnSync(process.execPath, [copy, "--version"], { encoding: "utf8" });
     if (r.status === 0) return copy;
     if (attempt === 5) throw new Error(`${BUNDLE} does not run: ${r.stderr}`);
