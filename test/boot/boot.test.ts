@@ -13,7 +13,7 @@ import { REPO } from "../../build/cache.ts";
 import { rootfsTar } from "../fixtures/busybox-image.ts";
 import { Vm, freePort, makeSeed, type SeedKind } from "../../build/vm.ts";
 import { offeredAuthMethods, ssh, type SshTarget } from "./ssh.ts";
-import { BOOT_BUDGET_MS, bootUntilSsh, out, psRows, serialTail, waitForServices } from "./guest.ts";
+import { BOOT_BUDGET_MS, bootUntilSsh, out, psRows, serialTail, timed, waitForServices } from "./guest.ts";
 
 /** A compose-style services config no one here wrote for this test: read in place. */
 const SERVICES_EXAMPLE = join(REPO, "../shared/examples/services.yml");
@@ -72,10 +72,14 @@ const get = (t: SshTarget, addr: string) =>
   ssh(t, `timeout 5 bash -c 'exec 3<>/dev/tcp/${addr}/8090; printf "GET / HTTP/1.0\\r\\n\\r\\n" >&3; tail -n 1 <&3'`);
 
 async function until<T>(what: string, f: () => Promise<T | undefined | false>, ms: number, why: () => Promise<string>): Promise<T> {
-  for (const end = Date.now() + ms; ; await new Promise((r) => setTimeout(r, 3000))) {
+  const start = Date.now();
+  for (;; await new Promise((r) => setTimeout(r, 3000))) {
     const v = await f();
-    if (v) return v;
-    if (Date.now() > end) assert.fail(`${what} after ${ms / 1000} s: ${await why()}`);
+    if (v) {
+      console.error(`# ${what}: after ${((Date.now() - start) / 1000).toFixed(0)} s`);
+      return v;
+    }
+    if (Date.now() - start > ms) assert.fail(`${what} after ${ms / 1000} s: ${await why()}`);
   }
 }
 
@@ -151,12 +155,13 @@ async function checkGuest({ spec, dir, target }: Guest): Promise<void> {
   assert.equal(ps.code, 0, ps.stderr);
   assert.match(ps.stdout, /^console corral\/os-console:/m);
 
-  if (spec.mistakes) await checkConfigInGuest(target, spec.hostname);
+  const h = spec.hostname;
+  if (spec.mistakes) await timed(`${h}: ros config`, checkConfigInGuest(target, h));
   if (spec.withServices) {
-    await checkServicesInGuest(target);
-    await checkCloudInitInGuest(target);
-    await checkBootAnalysis(target);
-    await checkApiInGuest(target);
+    await timed(`${h}: services on both Dockers`, checkServicesInGuest(target));
+    await timed(`${h}: cloud-init, network, journal`, checkCloudInitInGuest(target));
+    await timed(`${h}: ros analyze boot`, checkBootAnalysis(target));
+    await timed(`${h}: host API`, checkApiInGuest(target));
   }
 
   const methods = await offeredAuthMethods(target);
@@ -176,10 +181,10 @@ async function powerOff({ spec, vm, target }: Guest): Promise<void> {
   assert.equal(await vm.waitForExit(90_000), 0, `${spec.uefi ? "the power button" : "poweroff"} must end QEMU cleanly`);
 }
 
-/** A guest's failure, with its console. */
-const named = <T>(g: Guest, p: Promise<T>): Promise<T> => p.catch((e: Error) => {
+/** A guest's step, timed; its failure comes with the guest's console. */
+const named = <T>(g: Guest, what: string, p: Promise<T>): Promise<T> => timed(`${g.spec.hostname}: ${what}`, p.catch((e: Error) => {
   throw new Error(`${g.spec.hostname}: ${e.message}\n${serialTail(g.vm)}`);
-});
+}));
 
 /**
  * The BIOS guest boots and runs its checks, then the UEFI guest boots cabled to it on eth1 (one at
@@ -203,13 +208,13 @@ async function bootPair(): Promise<void> {
 async function bootPairOn(wire: number, guests: Guest[]): Promise<void> {
   const bios = await bootGuest({ kind: "nocloud", uefi: false, isoAs: "cdrom", hostname: "corral-bios", withServices: existsSync(SERVICES_EXAMPLE), link: { listen: wire, mac: "52:54:00:88:00:01" }, swarm: NODE1 });
   guests.push(bios);
-  await named(bios, checkGuest(bios));
-  const token = await named(bios, workerToken(bios.target));
+  await named(bios, "checks", checkGuest(bios));
+  const token = await named(bios, "swarm made", workerToken(bios.target));
   const uefi = await bootGuest({ kind: "configdrive", uefi: true, isoAs: "disk", hostname: "corral-uefi", mistakes: true, link: { connect: wire, mac: "52:54:00:88:00:02" }, swarm: NODE2, files: `write_files:\n  - {path: ${TOKEN_FILE}, permissions: "0600", content: "${token}\\n"}\n` });
   guests.push(uefi);
-  await named(uefi, checkGuest(uefi));
-  await named(bios, checkStack(bios, uefi));
-  await Promise.all([named(bios, powerOff(bios)), named(uefi, powerOff(uefi))]);
+  await named(uefi, "checks", checkGuest(uefi));
+  await named(bios, "the stack across both", checkStack(bios, uefi));
+  await Promise.all([named(bios, "power off", powerOff(bios)), named(uefi, "power off", powerOff(uefi))]);
 }
 
 async function checkConfigInGuest(target: SshTarget, hostname: string): Promise<void> {

@@ -94,6 +94,14 @@ export async function waitForServices(target: SshTarget, healthy: string[]): Pro
   }
 }
 
+/** Awaits `p`, saying how long it took: where a boot test spends the suite's budget. */
+export async function timed<T>(what: string, p: Promise<T>): Promise<T> {
+  const start = Date.now();
+  const v = await p;
+  console.error(`# ${what}: ${((Date.now() - start) / 1000).toFixed(0)} s`);
+  return v;
+}
+
 /** A command that must succeed in the guest: its stdout. */
 export async function out(t: SshTarget, cmd: string, input?: string): Promise<string> {
   const r = await ssh(t, cmd, undefined, input);
