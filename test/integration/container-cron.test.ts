@@ -148,5 +148,6 @@ test("a user Docker that is not there yet is waited for quietly, then watched; o
   user = undefined;
   await until("the user Docker's job dropped", () => !cron!.scheduled().some((j) => j.engine === "user"), 3000);
   assert.ok(lines.includes("lost the user Docker; waiting for it"));
-  assert.ok((await starts(system.docker, "sys", t1)).length >= 2, "the system Docker's container ran throughout");
+  // Its 2 s schedule goes on while the user Docker comes and goes (a loaded host may start it late).
+  await until("the system Docker's container started again since the user Docker came", async () => (await starts(system.docker, "sys", t1)).length >= 2, 10_000);
 });
