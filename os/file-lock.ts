@@ -44,10 +44,11 @@ function takeOverIfDead(lock: string): boolean {
   }
 }
 
-export function withFileLock<T>(file: string, fn: () => T): T {
+/** `waitMs`: how long to wait for another holder (a config edit is quick; a build is not). */
+export function withFileLock<T>(file: string, fn: () => T, waitMs = WAIT_MS): T {
   const lock = `${file}.lock`;
   mkdirSync(dirname(file), { recursive: true });
-  const until = Date.now() + WAIT_MS;
+  const until = Date.now() + waitMs;
   for (;;) {
     try {
       const fd = openSync(lock, "wx", 0o600);
@@ -58,7 +59,7 @@ export function withFileLock<T>(file: string, fn: () => T): T {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
       if (takeOverIfDead(lock)) continue;
       if (Date.now() > until) throw new Error(`${file} is locked by another process (${lock}); try again`);
-      sleep(20);
+      sleep(waitMs > WAIT_MS ? 500 : 20);
     }
   }
   try {
