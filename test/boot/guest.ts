@@ -60,6 +60,11 @@ export async function boot(o: Omit<VmOptions, "sshPort" | "serial">, dir: string
   const { vm, target: t } = await bootUntilSsh({ ...o, sshPort: port, serial: join(dir, `${name}.log`) }, key, BOOT_BUDGET_MS).catch((e: Error) => {
     throw new Error(`${name}: ${e.message}`);
   });
+  await checkThenPowerOff(vm, t, name, check);
+}
+
+/** Runs `check` on a booted guest and powers it off from inside; a failure kills it, with its console. */
+export async function checkThenPowerOff(vm: Vm, t: SshTarget, name: string, check: (t: SshTarget, vm: Vm) => Promise<void>): Promise<void> {
   try {
     await check(t, vm);
     if (vm.exited !== undefined) return;

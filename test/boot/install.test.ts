@@ -1,8 +1,9 @@
-// The live ISO on a bonded LAN (bond.ts), then ros install from it to a blank disk (it refuses a too
-// small disk and a cloud-config with errors before writing anything), then the installed disk booting alone (UEFI) and upgrading over
-// HTTP to a newer build: it boots once, commits itself, and what persists on the state partition is
-// back, bootcmd having run on both boots and runcmd once per instance. Images signed by another key
-// are refused. Upgrades that fail (a power cut, a kernel that panics) are test/faults/upgrade-faults.
+// The live ISO on a bonded LAN (bond.ts), then ros install from it to a blank disk (it refuses a
+// too small disk and a cloud-config with errors before writing anything), then the installed disk
+// booting alone (UEFI) and upgrading over HTTP to a newer build: it boots once, commits itself, and
+// what persists on the state partition is back, bootcmd having run on both boots and runcmd once
+// per instance. Images signed by another key are refused. Upgrades that fail (a power cut, a kernel
+// that panics) are test/faults/upgrade-faults.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, truncateSync, writeFileSync } from "node:fs";
@@ -16,7 +17,7 @@ import { makeSeed, freePort, type Vm } from "../../build/vm.ts";
 import { brokenUpgradeImage, nextVersion, testSigningKey } from "../fixtures/next-build.ts";
 import { rootfsTar } from "../fixtures/busybox-image.ts";
 import { ssh, waitForSsh, type SshTarget } from "./ssh.ts";
-import { boot, bootUntilSsh, BOOT_BUDGET_MS, esc, out, serialTail } from "./guest.ts";
+import { boot, bootUntilSsh, BOOT_BUDGET_MS, checkThenPowerOff, esc, out, serialTail } from "./guest.ts";
 import { BONDED_HARDWARE, bondedUserData, checkBondedHost, noBondExamples } from "./bond.ts";
 import { buildNext, serveImages } from "./upgrade-images.ts";
 
@@ -75,8 +76,8 @@ describe("live, install and upgrade", { timeout: 8 * BOOT_BUDGET_MS }, () => {
     writeFileSync(installedConfig, `#cloud-config\nhostname: corral-disk\nssh_authorized_keys:\n  - ${pub}\n${cmds}rancher:\n  upgrade:\n    public_key: ${publicKey}\n`);
     const bad = join(dir, "bad.yml");
     writeFileSync(bad, `#cloud-config\nhostname: corral-disk\nssh_authorized_keys: ${pub}\n`);
-    const { vm, target: t } = await liveGuest();
-    try {
+    const { vm, target } = await liveGuest();
+    await checkThenPowerOff(vm, target, "live", async (t) => {
       assert.match(await out(t, "sudo ros os list"), /running from RAM: no installed disk/);
       await out(t, "cat > /tmp/installed.yml", installedConfig);
       await out(t, "cat > /tmp/bad.yml", bad);
@@ -93,13 +94,7 @@ describe("live, install and upgrade", { timeout: 8 * BOOT_BUDGET_MS }, () => {
       const ok = await ssh(t, "sudo ros install -f --no-reboot -d /dev/vda -c /tmp/installed.yml");
       assert.equal(ok.code, 0, ok.stdout + ok.stderr);
       assert.match(ok.stdout, /Corral is installed on \/dev\/vda/);
-      await ssh(t, "sudo poweroff");
-      assert.equal(await vm.waitForExit(90_000), 0, "poweroff must end QEMU cleanly");
-    } catch (e) {
-      // Left running, a failed guest would starve the next test's.
-      vm.kill();
-      throw new Error(`live: ${(e as Error).message}\n${serialTail(vm)}`);
-    }
+    });
     installed = true;
   });
 
